@@ -1,0 +1,7 @@
+/**
+ * @iot/local-cloud: the embedded stand-in for the AWS services the IoT backend uses.
+ *
+ * @packageDocumentation
+ */
+export * from './edge/aws-service';
+export * from './edge/edge-server';

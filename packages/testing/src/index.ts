@@ -1,0 +1,7 @@
+/**
+ * @iot/testing: what the services' tests share — a real local DynamoDB, AWS event fixtures, serverless.yml access.
+ *
+ * @packageDocumentation
+ */
+export * from './dynamodb';
+export * from './serverless-yml';
