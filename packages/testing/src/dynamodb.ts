@@ -6,7 +6,6 @@ import { parseServerlessYml } from './serverless-yml';
 
 // dynalite ships no types; this is the part of its API used here.
 type DynaliteServer = import('node:http').Server;
-// biome-ignore lint/style/noCommonJs: dynalite is CommonJS without types
 const dynalite: (options: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => DynaliteServer =
   require('dynalite');
 
@@ -56,7 +55,7 @@ export async function createTableFromServerlessYml(
   if (resource?.Type !== 'AWS::DynamoDB::Table') {
     throw new Error(`${serviceDir}/serverless.yml declares no AWS::DynamoDB::Table named ${logicalId}`);
   }
-  const props = resource.Properties as CreateTableCommandInput;
+  const props = resource.Properties as unknown as CreateTableCommandInput;
   await client.send(
     new CreateTableCommand({
       TableName: tableName,

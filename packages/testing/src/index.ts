@@ -4,4 +4,5 @@
  * @packageDocumentation
  */
 export * from './dynamodb';
+export * from './events';
 export * from './serverless-yml';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MetricNameSchema, SeveritySchema } from './common.schema';
+import { MetricNameSchema, type Severity, SeveritySchema } from './common.schema';
 
 export const ComparisonSchema = z.enum(['above', 'below']);
 export type Comparison = z.infer<typeof ComparisonSchema>;
@@ -45,9 +45,16 @@ export const ThresholdRuleSchema = z
 export type ThresholdRule = z.infer<typeof ThresholdRuleSchema>;
 
 /** A threshold rule with every default applied. */
-export type ResolvedThresholdRule = Required<ThresholdRule> & {
+export interface ResolvedThresholdRule {
+  metric: string;
+  comparison: Comparison;
+  value: number;
+  clearValue: number;
+  severity: Severity;
+  datapointsToAlarm: number;
+  evaluationPeriods: number;
   missingDataMinutes: number | undefined;
-};
+}
 
 /** Applies the documented defaults: clearValue = value, severity major, 1 of 1 datapoints. */
 export function resolveThresholdRule(rule: ThresholdRule): ResolvedThresholdRule {

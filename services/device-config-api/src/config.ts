@@ -1,0 +1,10 @@
+import { readConfig } from '@iot/lambda-kit';
+import { z } from 'zod';
+
+/** The function's environment, read once at cold start. */
+export const loadConfig = () =>
+  readConfig(
+    z.object({
+      POWERTOOLS_SERVICE_NAME: z.string().default('iot-device-config-api'),
+    }),
+  );
