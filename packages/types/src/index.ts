@@ -8,6 +8,7 @@ export * from './alarm.schema';
 export * from './api.schema';
 export * from './common.schema';
 export * from './device-config.schema';
+export * from './rule-error.schema';
 export * from './telemetry.schema';
 export * from './threshold.schema';
 export * from './topics';
