@@ -225,7 +225,7 @@ export function planStack(options: StackOptions): StackPlan {
     }
   }
   const logger = options.logger ?? consoleWarningLogger;
-  for (const logicalId of leftOut) {
+  for (const logicalId of [...unsupported.keys()].filter((id) => leftOut.has(id))) {
     const why = unsupported.get(logicalId);
     const type = resources[logicalId]?.Type as string;
     const reason = why?.type
