@@ -1,4 +1,4 @@
-import { MissingProviderError, ResourceCreationError, TemplateError } from './errors';
+import { ExportNameClashError, MissingProviderError, ResourceCreationError, TemplateError } from './errors';
 import { ExportRegistry } from './export-registry';
 import type { ResourceIdentity } from './resource-types';
 import { planStack, type ResourceRecord, type SkippedResource, type StackOptions, StackState } from './stack-plan';
@@ -93,6 +93,13 @@ export async function deployStack(options: DeployStackOptions): Promise<Deployed
     const type = plan.template.Resources[logicalId]?.Type as string;
     if (state.typeSpec(logicalId).provisioning === 'provider' && !options.providers[type]) {
       throw new MissingProviderError({ stackName, where: `resource ${logicalId}` }, type);
+    }
+  }
+
+  for (const [output, exportName] of Object.entries(state.exportNamesBeforeCreation())) {
+    const owner = exportRegistry.owner(exportName);
+    if (owner !== undefined && owner !== stackName) {
+      throw new ExportNameClashError({ stackName, where: `output ${output}` }, exportName, owner);
     }
   }
 

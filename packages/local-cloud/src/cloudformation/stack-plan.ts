@@ -418,6 +418,30 @@ export class StackState {
     return { outputs, exports };
   }
 
+  /**
+   * The export names that can be known before any resource exists (those naming only parameters and pseudo
+   * parameters, as most do), by output name, so a clash with another stack fails before anything is created.
+   */
+  exportNamesBeforeCreation(): Record<string, string> {
+    const names: Record<string, string> = {};
+    for (const name of this.plan.outputs) {
+      const exported = this.plan.template.Outputs?.[name]?.Export;
+      if (exported === undefined) continue;
+      const where = `output ${name}`;
+      const location = { stackName: this.plan.stackName, where };
+      const { refs, attributeOf } = collectReferences(
+        exported.Name,
+        (condition) => this.plan.conditions.get(condition) ?? false,
+        location,
+      );
+      const needsResource = [...refs].some((ref) => Object.hasOwn(this.plan.template.Resources, ref));
+      if (needsResource || attributeOf.size > 0) continue;
+      const exportName = resolveValue(exported.Name, this.context(where));
+      if (typeof exportName === 'string') names[name] = exportName;
+    }
+    return names;
+  }
+
   private resource(logicalId: string) {
     const resource = this.plan.template.Resources[logicalId];
     if (!resource) throw new TemplateError({ stackName: this.plan.stackName }, `there is no resource ${logicalId}`);

@@ -123,19 +123,42 @@ describe('deployStack', () => {
     );
   });
 
-  it('refuses an export name another stack exports, registering none of the stack exports', async () => {
+  it('refuses an export name another stack exports before creating anything', async () => {
     // Prepare
     const exports = new ExportRegistry({ 'alerting-TableStream': { stackName: 'someone-else', value: 'x' } });
+    const { providers, calls } = recordingProviders();
 
     // Act
-    const attempt = deploy('iot-alerting-local', upstream, { exports });
+    const attempt = deploy('iot-alerting-local', upstream, { exports, providers });
 
     // Assess
     await expect(attempt).rejects.toThrow(ExportNameClashError);
-    await expect(deploy('iot-alerting-local', upstream, { exports })).rejects.toThrow(
-      'iot-alerting-local: export alerting-TableStream: export name alerting-TableStream is already exported by stack someone-else',
+    await expect(attempt).rejects.toThrow(
+      'iot-alerting-local: output TableStream: export name alerting-TableStream is already exported by stack someone-else',
     );
+    expect(calls).toEqual([]);
     expect(exports.get('iot-alerting-local-TopicArn')).toBeUndefined();
+  });
+
+  it('refuses a clashing export name known only once resources exist, registering none of the stack exports', async () => {
+    // Prepare
+    const template: Template = {
+      Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'jobs' } } },
+      Outputs: {
+        Url: { Value: { Ref: 'Queue' }, Export: { Name: 'first' } },
+        Arn: { Value: { 'Fn::GetAtt': 'Queue.Arn' }, Export: { Name: { 'Fn::Sub': '${Queue.QueueName}-arn' } } },
+      },
+    };
+    const exports = new ExportRegistry({ 'jobs-arn': { stackName: 'someone-else', value: 'x' } });
+
+    // Act
+    const attempt = deploy('s', template, { exports });
+
+    // Assess
+    await expect(attempt).rejects.toThrow(
+      's: export jobs-arn: export name jobs-arn is already exported by stack someone-else',
+    );
+    expect(exports.get('first')).toBeUndefined();
   });
 
   it('refuses two outputs of one stack exporting the same name', async () => {
