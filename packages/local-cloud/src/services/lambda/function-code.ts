@@ -1,0 +1,93 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import AdmZip from 'adm-zip';
+
+/** Where a function's code is on disk, and what Lambda says about it. */
+export interface FunctionCode {
+  /** The task root: LAMBDA_TASK_ROOT, where the handler path starts. */
+  directory: string;
+  /** Base64 SHA-256 of the zip (or of the directory's files), as GetFunction's CodeSha256. */
+  sha256: string;
+  /** Bytes of the zip (or of the directory's files). */
+  size: number;
+  /** The zip the code came from, if any. */
+  zipFile?: string;
+}
+
+/** Marks an unpacked directory as complete: a directory without it is a crashed unpack and is redone. */
+const COMPLETE_MARKER = '.unpacked';
+
+/**
+ * Unpacks a function's zip under `<functionsDir>/<name>/<content hash>/`, or reuses that directory if an earlier run
+ * unpacked the same bytes. Unpacking goes to a temporary directory renamed into place, so a reader never sees half
+ * of it.
+ */
+export async function unpackZip(zipFile: string, functionsDir: string, functionName: string): Promise<FunctionCode> {
+  const bytes = await readFile(zipFile);
+  const digest = createHash('sha256').update(bytes).digest();
+  const directory = join(functionsDir, functionName, digest.toString('hex').slice(0, 16));
+  const code = { directory, sha256: digest.toString('base64'), size: bytes.length, zipFile };
+  if (existsSync(join(directory, COMPLETE_MARKER))) return code;
+
+  const staging = `${directory}.${randomUUID()}.partial`;
+  await mkdir(staging, { recursive: true });
+  try {
+    const zip = new AdmZip(bytes);
+    for (const entry of zip.getEntries()) {
+      const target = resolve(staging, entry.entryName);
+      const inside = relative(staging, target);
+      if (inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) {
+        throw new Error(`${zipFile} holds an entry outside its root: ${entry.entryName}`);
+      }
+      if (entry.isDirectory) {
+        await mkdir(target, { recursive: true });
+        continue;
+      }
+      await mkdir(resolve(target, '..'), { recursive: true });
+      const mode = entry.header.fileAttr & 0o777;
+      await writeFile(target, entry.getData(), { mode: mode === 0 ? 0o644 : mode | 0o600 });
+    }
+    await writeFile(join(staging, COMPLETE_MARKER), '');
+    await rm(directory, { recursive: true, force: true });
+    await rename(staging, directory);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+  return code;
+}
+
+/** Describes code already unpacked in a directory; its hash covers every file's path and bytes. */
+export async function describeDirectory(codeDir: string): Promise<FunctionCode> {
+  const directory = resolve(codeDir);
+  const hash = createHash('sha256');
+  let size = 0;
+  const walk = async (dir: string): Promise<void> => {
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        await walk(path);
+      } else if (entry.isFile()) {
+        const content = await readFile(path);
+        size += content.length;
+        hash.update(relative(directory, path)).update('\0').update(content).update('\0');
+      }
+    }
+  };
+  if (!(await stat(directory)).isDirectory()) throw new Error(`${codeDir} is not a directory`);
+  await walk(directory);
+  return { directory, sha256: hash.digest('base64'), size };
+}
+
+/** Removes the unpacked versions of a function other than the ones still in use. */
+export async function pruneUnpacked(functionsDir: string, functionName: string, inUse: Set<string>): Promise<void> {
+  const root = join(functionsDir, functionName);
+  if (!existsSync(root)) return;
+  for (const name of await readdir(root)) {
+    const path = join(root, name);
+    if (!inUse.has(path)) await rm(path, { recursive: true, force: true });
+  }
+}

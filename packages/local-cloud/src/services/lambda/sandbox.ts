@@ -1,0 +1,335 @@
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import type { LambdaError } from '../../contracts';
+import type { FunctionCode } from './function-code';
+import type { ResolvedDefinition } from './function-definition';
+import { type FunctionLog, LineBuffer } from './function-log';
+import { FUNCTION_VERSION, logGroupName, newLogStreamName } from './runtime-environment';
+
+// A plain CommonJS file beside this one: worker threads run it with Node alone.
+const BOOTSTRAP = join(__dirname, 'worker-bootstrap.cjs');
+
+/** What a sandbox is made from: one version (generation) of a function's configuration and code. */
+export interface SandboxSpec {
+  definition: ResolvedDefinition;
+  code: FunctionCode;
+  /** Changes whenever the code or configuration does; sandboxes of an older generation are replaced. */
+  generation: string;
+  /** The environment variables of a sandbox with this log stream. */
+  environment(logStreamName: string): Record<string, string>;
+  log: FunctionLog;
+  /** How long the init phase (loading the handler module) may take at least; Lambda allows 10 s. */
+  initTimeoutMs: number;
+}
+
+export interface InvocationRequest {
+  requestId: string;
+  /** The event as JSON text. */
+  payload: string;
+  /** The ARN the caller named, qualified or not: the context's `invokedFunctionArn`. */
+  invokedFunctionArn: string;
+  clientContext?: unknown;
+}
+
+export interface InvocationOutcome {
+  requestId: string;
+  /** The result as JSON text, when the function succeeded. */
+  payload?: string;
+  /** The function error, when it failed (thrown, timed out, crashed, failed to initialise). */
+  error?: LambdaError;
+  /** This invocation's log lines, from INIT_START or START to REPORT. */
+  logLines: string[];
+  durationMs: number;
+  initDurationMs?: number;
+}
+
+type WorkerMessage =
+  | { type: 'log'; text: string }
+  | { type: 'initialized'; initDurationMs: number }
+  | { type: 'initFailed'; error: LambdaError; initDurationMs: number }
+  | {
+      type: 'result';
+      requestId: string;
+      payload?: string;
+      error?: LambdaError;
+      memoryUsedMb: number;
+      /** The runtime exits after this result (an uncaught exception or unhandled rejection). */
+      fatal?: boolean;
+    };
+
+type InitOutcome = { ok: true; initDurationMs: number } | { ok: false; error: LambdaError; initDurationMs: number };
+
+type RunEnd =
+  | { kind: 'result'; message: Extract<WorkerMessage, { type: 'result' }> }
+  | { kind: 'timeout' }
+  | { kind: 'died'; error: LambdaError };
+
+function nodeOptionsExecArgv(environment: Record<string, string>): string[] {
+  // NODE_OPTIONS is read at process start; of its flags, the one bundles commonly rely on is passed to the worker.
+  return (environment.NODE_OPTIONS ?? '').split(/\s+/).filter((flag) => flag === '--enable-source-maps');
+}
+
+/**
+ * One execution environment of a function: a worker thread running the function's bundle with its own environment
+ * variables and memory limit. It initialises once (cold start), then runs one invocation at a time, warm. A timeout,
+ * a crash or a failed init ends it; the pool then starts a new one.
+ */
+export class Sandbox {
+  readonly logStreamName = newLogStreamName();
+  readonly generation: string;
+  private readonly worker: Worker;
+  private readonly initialized: Promise<InitOutcome>;
+  private readonly lines = new LineBuffer();
+  private readonly log: FunctionLog;
+  private readonly definition: ResolvedDefinition;
+  private alive = true;
+  private terminating = false;
+  private lastRequestId = '-';
+  private initReported = false;
+  private maxMemoryUsedMb = 0;
+  private collector: string[] | undefined;
+  private endRun: ((end: RunEnd) => void) | undefined;
+  private exited: Promise<void>;
+  /** Called once when the environment ends, whatever the cause. */
+  onEnd: (() => void) | undefined;
+
+  constructor(private readonly spec: SandboxSpec) {
+    this.generation = spec.generation;
+    this.log = spec.log;
+    this.definition = spec.definition;
+    const environment = spec.environment(this.logStreamName);
+    this.worker = new Worker(BOOTSTRAP, {
+      env: environment,
+      execArgv: nodeOptionsExecArgv(environment),
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: this.definition.memorySizeMb },
+      workerData: {
+        taskRoot: spec.code.directory,
+        handler: this.definition.handler,
+        functionName: this.definition.functionName,
+        functionVersion: FUNCTION_VERSION,
+        memorySizeMb: this.definition.memorySizeMb,
+        logGroupName: logGroupName(this.definition.functionName),
+        logStreamName: this.logStreamName,
+      },
+    });
+    this.record(`INIT_START Runtime Version: ${this.definition.runtime} (Node.js ${process.version})`);
+
+    let initDone: (outcome: InitOutcome) => void = () => {};
+    this.initialized = new Promise((resolve) => {
+      initDone = resolve;
+    });
+    this.worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'log') this.output(message.text);
+      else if (message.type === 'initialized') initDone({ ok: true, initDurationMs: message.initDurationMs });
+      else if (message.type === 'initFailed') {
+        initDone({ ok: false, error: message.error, initDurationMs: message.initDurationMs });
+      } else if (message.type === 'result') {
+        if (message.fatal) this.alive = false;
+        this.endRun?.({ kind: 'result', message });
+      }
+    });
+    this.worker.stdout.on('data', (chunk: Buffer) => this.output(chunk.toString()));
+    this.worker.stderr.on('data', (chunk: Buffer) => this.output(chunk.toString()));
+    let workerError: unknown;
+    this.worker.on('error', (error) => {
+      workerError = error;
+    });
+    this.exited = new Promise((resolve) => {
+      this.worker.once('exit', (exitCode) => {
+        this.alive = false;
+        const error = this.exitError(exitCode, workerError);
+        initDone({ ok: false, error, initDurationMs: 0 });
+        if (!this.terminating) {
+          this.flushOutput();
+          this.record(error.errorMessage.replace(/^RequestId: -/, `RequestId: ${this.lastRequestId}`));
+          this.record(error.errorType);
+        }
+        this.endRun?.({ kind: 'died', error });
+        this.onEnd?.();
+        this.onEnd = undefined;
+        resolve();
+      });
+    });
+  }
+
+  /** The task root this environment runs from. */
+  get codeDirectory(): string {
+    return this.spec.code.directory;
+  }
+
+  /** False once the environment has ended or is about to. */
+  get isAlive(): boolean {
+    return this.alive;
+  }
+
+  /** Runs one invocation; never rejects: failures are an outcome with `error`. */
+  async invoke(request: InvocationRequest): Promise<InvocationOutcome> {
+    this.collector = [];
+    this.worker.ref();
+    const { requestId } = request;
+    const timeoutMs = this.definition.timeoutSeconds * 1000;
+
+    let initDurationMs: number | undefined;
+    if (!this.initReported) {
+      this.initReported = true;
+      const init = await this.waitForInit(requestId, Math.max(this.spec.initTimeoutMs, timeoutMs));
+      initDurationMs = init.initDurationMs;
+      if (!init.ok) {
+        this.flushOutput();
+        this.record(
+          `${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(init.error)}`,
+        );
+        this.record(
+          `INIT_REPORT Init Duration: ${init.initDurationMs.toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${init.error.errorType}`,
+        );
+        await this.terminate();
+        return { requestId, error: init.error, logLines: this.takeLines(), durationMs: 0, initDurationMs };
+      }
+    }
+
+    this.lastRequestId = requestId;
+    this.record(`START RequestId: ${requestId} Version: ${FUNCTION_VERSION}`);
+    const started = performance.now();
+    const end = await new Promise<RunEnd>((resolve) => {
+      const timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
+      this.endRun = (runEnd) => {
+        clearTimeout(timer);
+        resolve(runEnd);
+      };
+      if (!this.alive) {
+        this.endRun({ kind: 'died', error: this.exitError(1, undefined) });
+        return;
+      }
+      this.worker.postMessage({
+        type: 'invoke',
+        requestId,
+        payload: request.payload,
+        deadline: Date.now() + timeoutMs,
+        invokedFunctionArn: request.invokedFunctionArn,
+        clientContext: request.clientContext,
+      });
+    });
+    this.endRun = undefined;
+    const durationMs = performance.now() - started;
+    this.flushOutput();
+
+    let outcome: InvocationOutcome;
+    let status = '';
+    if (end.kind === 'result') {
+      this.maxMemoryUsedMb = Math.max(this.maxMemoryUsedMb, end.message.memoryUsedMb);
+      outcome = { requestId, logLines: [], durationMs, initDurationMs };
+      if (end.message.error) outcome.error = end.message.error;
+      else outcome.payload = end.message.payload ?? 'null';
+    } else if (end.kind === 'timeout') {
+      const seconds = this.definition.timeoutSeconds.toFixed(2);
+      this.record(`${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds`);
+      status = '\tStatus: timeout';
+      outcome = {
+        requestId,
+        error: {
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`,
+        },
+        logLines: [],
+        durationMs: timeoutMs,
+        initDurationMs,
+      };
+      await this.terminate();
+    } else {
+      status = `\tStatus: error\tError Type: ${end.error.errorType}`;
+      outcome = {
+        requestId,
+        error: {
+          ...end.error,
+          errorMessage: end.error.errorMessage.replace(/^RequestId: -/, `RequestId: ${requestId}`),
+        },
+        logLines: [],
+        durationMs,
+        initDurationMs,
+      };
+    }
+
+    this.record(`END RequestId: ${requestId}`);
+    const billed = Math.ceil(outcome.durationMs) + (initDurationMs === undefined ? 0 : Math.ceil(initDurationMs));
+    const init = initDurationMs === undefined ? '' : `\tInit Duration: ${initDurationMs.toFixed(2)} ms`;
+    this.record(
+      `REPORT RequestId: ${requestId}\tDuration: ${outcome.durationMs.toFixed(2)} ms\tBilled Duration: ${billed} ms` +
+        `\tMemory Size: ${this.definition.memorySizeMb} MB\tMax Memory Used: ${this.maxMemoryUsedMb} MB${init}${status}`,
+    );
+    outcome.logLines = this.takeLines();
+    if (this.alive) this.worker.unref();
+    return outcome;
+  }
+
+  /** Ends the environment; resolves once the worker has exited. */
+  async terminate(): Promise<void> {
+    this.alive = false;
+    this.terminating = true;
+    await this.worker.terminate();
+    await this.exited;
+  }
+
+  private async waitForInit(requestId: string, limitMs: number): Promise<InitOutcome> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<InitOutcome>((resolve) => {
+      timer = setTimeout(() => {
+        const seconds = (limitMs / 1000).toFixed(2);
+        resolve({
+          ok: false,
+          initDurationMs: limitMs,
+          error: {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`,
+          },
+        });
+      }, limitMs);
+    });
+    try {
+      return await Promise.race([this.initialized, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private exitError(exitCode: number, workerError: unknown): LambdaError {
+    const code = (workerError as { code?: string } | undefined)?.code;
+    if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      return {
+        errorType: 'Runtime.OutOfMemory',
+        errorMessage: 'RequestId: - Error: Runtime exited with error: signal: killed',
+      };
+    }
+    return {
+      errorType: 'Runtime.ExitError',
+      errorMessage: `RequestId: - Error: Runtime exited with error: exit status ${exitCode}`,
+    };
+  }
+
+  private output(text: string): void {
+    for (const line of this.lines.push(text)) this.record(line);
+  }
+
+  private flushOutput(): void {
+    for (const line of this.lines.flush()) this.record(line);
+  }
+
+  private record(line: string): void {
+    this.log.write(line);
+    this.collector?.push(line);
+  }
+
+  private takeLines(): string[] {
+    const lines = this.collector ?? [];
+    this.collector = undefined;
+    return lines;
+  }
+}
+
+/** The last `maxBytes` of an invocation's log, as `X-Amz-Log-Result` carries it (before base64). */
+export function logTail(lines: string[], maxBytes = 4096): Buffer {
+  const text = Buffer.from(lines.map((line) => `${line}\n`).join(''));
+  return text.length <= maxBytes ? text : text.subarray(text.length - maxBytes);
+}
