@@ -1,0 +1,75 @@
+import { SNSClient } from '@aws-sdk/client-sns';
+import { createLogger, type Logger, once } from '@iot/lambda-kit';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { CachingThresholdStore } from '../adapters/caching-threshold-store';
+import { DynamoDbAlarmStore } from '../adapters/dynamodb-alarm-store';
+import { createDocumentClient } from '../adapters/dynamodb-document-client';
+import { DynamoDbThresholdStore } from '../adapters/dynamodb-threshold-store';
+import { SnsAlarmNotifier } from '../adapters/sns-alarm-notifier';
+import { loadEvaluateTelemetryConfig } from '../config';
+import {
+  type EvaluateTelemetryDependencies,
+  evaluateTelemetry,
+  type TelemetryEvaluation,
+} from '../domain/evaluate-telemetry';
+import { parseTelemetryEvent } from '../domain/telemetry-event';
+
+export interface EvaluateTelemetryHandlerDependencies extends EvaluateTelemetryDependencies {
+  logger: Logger;
+}
+
+/** What the function answers (asynchronous invocations discard it; it shows in `invoke local` and in logs). */
+export type EvaluateTelemetryResult = Omit<TelemetryEvaluation, 'unconfirmed'>;
+
+// Logs why an invocation failed, then lets the error through: Lambda retries the event and, once retries are
+// exhausted, sends it to the function's on-failure destination.
+function logFailure(logger: Logger): MiddlewareObj<unknown, EvaluateTelemetryResult, Error, Context> {
+  return {
+    onError: async ({ error, event }) => {
+      const deviceId = (event as { deviceId?: unknown } | null)?.deviceId;
+      logger.error('telemetry not evaluated', { error: error ?? undefined, deviceId: String(deviceId) });
+    },
+  };
+}
+
+/**
+ * The target of the ingestion rule's Lambda action, invoked asynchronously with each telemetry message: evaluates the
+ * alarms of its metrics and publishes each change of state. An invalid message throws an error naming the field.
+ */
+export function createEvaluateTelemetryHandler({ logger, ...deps }: EvaluateTelemetryHandlerDependencies) {
+  return middy<unknown, EvaluateTelemetryResult, Error, Context>()
+    .use(logFailure(logger))
+    .handler(async (event) => {
+      const telemetry = parseTelemetryEvent(event);
+      const { unconfirmed, ...result } = await evaluateTelemetry(deps, telemetry);
+      for (const { notification, error } of unconfirmed) {
+        logger.warn('alarm change published but not marked as published', {
+          error: error as Error,
+          deviceId: notification.deviceId,
+          metric: notification.metric,
+          readingAt: notification.timestamp,
+        });
+      }
+      for (const notification of result.notifications) {
+        logger.info('alarm changed', { alarm: notification });
+      }
+      logger.debug('telemetry evaluated', { evaluation: result });
+      return result;
+    });
+}
+
+const built = once(() => {
+  const config = loadEvaluateTelemetryConfig();
+  const documents = createDocumentClient();
+  return createEvaluateTelemetryHandler({
+    thresholds: new CachingThresholdStore(new DynamoDbThresholdStore(documents, config.THRESHOLDS_TABLE_NAME), {
+      ttlMs: config.THRESHOLD_CACHE_TTL_SECONDS * 1000,
+    }),
+    alarms: new DynamoDbAlarmStore(documents, config.ALARMS_TABLE_NAME),
+    notifier: new SnsAlarmNotifier(new SNSClient({}), config.ALERTS_TOPIC_ARN),
+    logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+  });
+});
+
+export const handler = (event: unknown, context: Context) => built()(event, context);

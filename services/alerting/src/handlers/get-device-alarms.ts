@@ -1,0 +1,34 @@
+import { createLogger, json, type Logger, once, parsePathParameters, problemDetails } from '@iot/lambda-kit';
+import { DevicePathSchema, type GetAlarmsResponse } from '@iot/types';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DynamoDbAlarmStore } from '../adapters/dynamodb-alarm-store';
+import { createDocumentClient } from '../adapters/dynamodb-document-client';
+import { loadApiConfig } from '../config';
+import type { AlarmStore } from '../domain/evaluate-telemetry';
+
+export interface GetDeviceAlarmsDependencies {
+  alarms: Pick<AlarmStore, 'listByDevice'>;
+  logger: Logger;
+}
+
+/** `GET /devices/{deviceId}/alarms`: the current alarm of each metric of the device that has been evaluated. */
+export function createGetDeviceAlarmsHandler({ alarms, logger }: GetDeviceAlarmsDependencies) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(problemDetails({ logger }))
+    .handler(async (event) => {
+      const { deviceId } = parsePathParameters(DevicePathSchema, event);
+      const body: GetAlarmsResponse = { deviceId, alarms: await alarms.listByDevice(deviceId) };
+      return json(200, body);
+    });
+}
+
+const built = once(() => {
+  const config = loadApiConfig();
+  return createGetDeviceAlarmsHandler({
+    alarms: new DynamoDbAlarmStore(createDocumentClient(), config.ALARMS_TABLE_NAME),
+    logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+  });
+});
+
+export const handler = (event: APIGatewayProxyEvent, context: Context) => built()(event, context);

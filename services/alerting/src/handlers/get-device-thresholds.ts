@@ -1,0 +1,35 @@
+import { createLogger, json, type Logger, once, parsePathParameters, problemDetails } from '@iot/lambda-kit';
+import { DevicePathSchema } from '@iot/types';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { createDocumentClient } from '../adapters/dynamodb-document-client';
+import { DynamoDbThresholdStore } from '../adapters/dynamodb-threshold-store';
+import { loadApiConfig } from '../config';
+import { describeThresholds, type ThresholdStore } from '../domain/thresholds';
+
+export interface GetDeviceThresholdsDependencies {
+  thresholds: ThresholdStore;
+  logger: Logger;
+}
+
+/** `GET /devices/{deviceId}/thresholds`: the device's own rules, and the fleet defaults for its other metrics. */
+export function createGetDeviceThresholdsHandler({ thresholds, logger }: GetDeviceThresholdsDependencies) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(problemDetails({ logger }))
+    .handler(async (event) => {
+      const { deviceId } = parsePathParameters(DevicePathSchema, event);
+      return json(200, await describeThresholds(thresholds, deviceId));
+    });
+}
+
+const built = once(() => {
+  const config = loadApiConfig();
+  return createGetDeviceThresholdsHandler({
+    thresholds: new DynamoDbThresholdStore(createDocumentClient(), config.THRESHOLDS_TABLE_NAME, {
+      consistentRead: true,
+    }),
+    logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+  });
+});
+
+export const handler = (event: APIGatewayProxyEvent, context: Context) => built()(event, context);

@@ -1,0 +1,54 @@
+import {
+  createLogger,
+  json,
+  type Logger,
+  once,
+  parseJsonBody,
+  parsePathParameters,
+  problemDetails,
+} from '@iot/lambda-kit';
+import { DevicePathSchema, PutThresholdsRequestSchema } from '@iot/types';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { createDocumentClient } from '../adapters/dynamodb-document-client';
+import { DynamoDbThresholdStore } from '../adapters/dynamodb-threshold-store';
+import { loadApiConfig } from '../config';
+import { replaceDeviceThresholds, type ThresholdStore } from '../domain/thresholds';
+
+export interface PutDeviceThresholdsDependencies {
+  thresholds: ThresholdStore;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * `PUT /devices/{deviceId}/thresholds`: replaces the device's own rules and answers the rules that now apply. Running
+ * evaluations see the change once their cached thresholds expire (`THRESHOLD_CACHE_TTL_SECONDS`).
+ */
+export function createPutDeviceThresholdsHandler({
+  thresholds,
+  logger,
+  now = Date.now,
+}: PutDeviceThresholdsDependencies) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(problemDetails({ logger }))
+    .handler(async (event) => {
+      const { deviceId } = parsePathParameters(DevicePathSchema, event);
+      const { rules } = parseJsonBody(PutThresholdsRequestSchema, event);
+      const applicable = await replaceDeviceThresholds(thresholds, deviceId, rules, now());
+      logger.info('thresholds replaced', { deviceId, metrics: rules.map((rule) => rule.metric) });
+      return json(200, applicable);
+    });
+}
+
+const built = once(() => {
+  const config = loadApiConfig();
+  return createPutDeviceThresholdsHandler({
+    thresholds: new DynamoDbThresholdStore(createDocumentClient(), config.THRESHOLDS_TABLE_NAME, {
+      consistentRead: true,
+    }),
+    logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+  });
+});
+
+export const handler = (event: APIGatewayProxyEvent, context: Context) => built()(event, context);
