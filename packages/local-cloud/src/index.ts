@@ -3,5 +3,8 @@
  *
  * @packageDocumentation
  */
+export * from './cloudformation';
+export * from './compose';
+export * from './contracts';
 export * from './edge/aws-service';
 export * from './edge/edge-server';

@@ -1,0 +1,3 @@
+export * from './compose-file';
+export * from './package-service';
+export * from './package-services';

@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
+
+/** Where `serverless package` leaves its output in a service folder. */
+export const PACKAGE_DIR = '.serverless';
+export const TEMPLATE_FILE = 'cloudformation-template-update-stack.json';
+const HASH_FILE = '.package-hash';
+
+/** `serverless package` failed; the message holds its output. */
+export class PackagingError extends Error {
+  constructor(
+    readonly service: string,
+    readonly output: string,
+  ) {
+    super(`serverless package failed for ${service}:\n${output.trim()}`);
+    this.name = 'PackagingError';
+  }
+}
+
+const IGNORED = new Set(['node_modules', PACKAGE_DIR, '.esbuild', 'tests', '.local']);
+
+async function* sourceFiles(dir: string): AsyncGenerator<string> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (IGNORED.has(entry.name)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* sourceFiles(path);
+    else if (entry.isFile()) yield path;
+  }
+}
+
+/**
+ * What a package is made of: the service's files (tests aside), the workspace packages it bundles, the lockfile,
+ * the stage and the params. Packaging again with the same hash would give the same package.
+ */
+export async function packageHash(options: {
+  root: string;
+  serviceDir: string;
+  stage: string;
+  params: Record<string, string>;
+  sharedDirs: string[];
+}): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ stage: options.stage, params: options.params }));
+  for (const dir of [options.serviceDir, ...options.sharedDirs]) {
+    const files: string[] = [];
+    for await (const file of sourceFiles(dir)) files.push(file);
+    for (const file of files.sort()) {
+      hash.update(relative(options.root, file));
+      hash.update(await readFile(file));
+    }
+  }
+  hash.update(await readFile(join(options.root, 'pnpm-lock.yaml')).catch(() => Buffer.alloc(0)));
+  return hash.digest('hex');
+}
+
+function serverlessBin(root: string): string {
+  const require = createRequire(join(root, 'package.json'));
+  return join(require.resolve('osls/package.json'), '..', 'bin', 'serverless.js');
+}
+
+export interface PackageServiceOptions {
+  root: string;
+  name: string;
+  serviceDir: string;
+  stage: string;
+  params: Record<string, string>;
+  /** Folders whose content goes into the bundles too (the workspace packages). */
+  sharedDirs: string[];
+  /** Package even if nothing changed. */
+  force?: boolean;
+}
+
+/**
+ * Runs `serverless package` for one service with the given params, unless the service was already packaged from
+ * the same content (then its package is reused). Returns the packaged CloudFormation template.
+ */
+export async function packageService(options: PackageServiceOptions): Promise<{ template: unknown; reused: boolean }> {
+  const outDir = join(options.serviceDir, PACKAGE_DIR);
+  const hash = await packageHash(options);
+  const previous = await readFile(join(outDir, HASH_FILE), 'utf8').catch(() => '');
+  const templatePath = join(outDir, TEMPLATE_FILE);
+  const reusable = !options.force && previous === hash && (await stat(templatePath).catch(() => undefined));
+  if (!reusable) {
+    const args = [serverlessBin(options.root), 'package', '--stage', options.stage];
+    for (const [key, value] of Object.entries(options.params)) args.push('--param', `${key}=${value}`);
+    const output = await run(process.execPath, args, options.serviceDir, options.name);
+    await stat(templatePath).catch(() => {
+      throw new PackagingError(options.name, `${output}\n(no ${TEMPLATE_FILE} was written)`);
+    });
+    await writeFile(join(outDir, HASH_FILE), hash);
+  }
+  return { template: JSON.parse(await readFile(templatePath, 'utf8')), reused: Boolean(reusable) };
+}
+
+function run(command: string, args: string[], cwd: string, service: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // Telemetry and update checks reach the internet; packaging must work offline.
+    const env = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', FORCE_COLOR: '0' };
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('error', (error) => reject(new PackagingError(service, String(error))));
+    child.on('close', (code) => (code === 0 ? resolve(output) : reject(new PackagingError(service, output))));
+  });
+}
