@@ -4,6 +4,7 @@
  * MOCK integrations.
  */
 export * from './authorization';
+export * from './cloudformation-provider';
 export { type GatewayError, type GatewayResponseType, gatewayErrors } from './gateway-responses';
 export { apiGatewayId } from './ids';
 export type { ApiGatewayProxyEvent, ApiGatewayProxyIdentity, ApiGatewayProxyRequestContext } from './proxy-event';

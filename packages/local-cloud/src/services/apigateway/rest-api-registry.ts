@@ -325,7 +325,11 @@ export class RestApiRegistry {
       }
     }
     if (properties.RequestValidatorId && !api.requestValidators.has(properties.RequestValidatorId)) {
-      throw badRequest(`Invalid Request Validator identifier specified: ${properties.RequestValidatorId}`);
+      // Validators only check requests, so a method is still served without one; say why nothing is checked.
+      this.logger.warn('Method names a request validator the API does not have: its requests are not validated', {
+        restApiId: api.id,
+        requestValidatorId: properties.RequestValidatorId,
+      });
     }
     const integration = properties.Integration;
     if (integration?.Type === 'AWS_PROXY' && !lambdaArnFromIntegrationUri(integration.Uri ?? '', {})) {
