@@ -1,0 +1,341 @@
+/**
+ * Offline invocation of evaluateTelemetry through its middy stack, with the event the ingestion rule delivers,
+ * against a real local DynamoDB whose tables are created from serverless.yml.
+ *
+ * SNS is mocked (aws-sdk-client-mock) because no local implementation of it is wired into these tests yet; the local
+ * cloud's SNS replaces this mock in the acceptance tests.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createLogger } from '@iot/lambda-kit';
+import { createTableFromServerlessYml, type LocalDynamoDb, lambdaContext, startLocalDynamoDb } from '@iot/testing';
+import type { AlarmNotification, TelemetryRuleEvent, ThresholdRule } from '@iot/types';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CachingThresholdStore } from '../src/adapters/caching-threshold-store';
+import { DynamoDbAlarmStore } from '../src/adapters/dynamodb-alarm-store';
+import { createDocumentClient } from '../src/adapters/dynamodb-document-client';
+import { DynamoDbThresholdStore } from '../src/adapters/dynamodb-threshold-store';
+import { SnsAlarmNotifier } from '../src/adapters/sns-alarm-notifier';
+import type { StoredAlarm } from '../src/domain/evaluate-telemetry';
+import { FLEET_THRESHOLDS_KEY } from '../src/domain/thresholds';
+import { createEvaluateTelemetryHandler } from '../src/handlers/evaluate-telemetry';
+
+const SERVICE_DIR = join(__dirname, '..');
+const THRESHOLDS_TABLE = 'iot-alerting-test-thresholds';
+const ALARMS_TABLE = 'iot-alerting-test-alarms';
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:iot-alerting-test-alerts';
+
+const fixture: TelemetryRuleEvent = JSON.parse(
+  readFileSync(join(__dirname, 'fixtures', 'telemetry-event.json'), 'utf8'),
+);
+const DEVICE = fixture.deviceId;
+const T0 = fixture.timestamp;
+const MINUTE = 60_000;
+
+const sns = mockClient(SNSClient);
+let db: LocalDynamoDb;
+let thresholds: DynamoDbThresholdStore;
+let alarms: DynamoDbAlarmStore;
+
+beforeAll(async () => {
+  db = await startLocalDynamoDb();
+  await createTableFromServerlessYml(db.client, SERVICE_DIR, 'ThresholdsTable', THRESHOLDS_TABLE);
+  await createTableFromServerlessYml(db.client, SERVICE_DIR, 'AlarmsTable', ALARMS_TABLE);
+  const documents = createDocumentClient(db.client);
+  thresholds = new DynamoDbThresholdStore(documents, THRESHOLDS_TABLE, { consistentRead: true });
+  alarms = new DynamoDbAlarmStore(documents, ALARMS_TABLE);
+});
+
+afterAll(() => db.stop());
+
+let deviceCount = 0;
+let deviceId: string;
+beforeEach(() => {
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  // A device of its own per test: no alarm or rule carries over.
+  deviceId = `${DEVICE}-${++deviceCount}`;
+});
+
+/** The handler as deployed, on the local tables, with a thresholds cache of `ttlMs`. */
+function evaluateTelemetryHandler(ttlMs = 60_000) {
+  return createEvaluateTelemetryHandler({
+    thresholds: new CachingThresholdStore(thresholds, { ttlMs }),
+    alarms,
+    notifier: new SnsAlarmNotifier(new SNSClient({ region: 'us-east-1' }), TOPIC_ARN),
+    logger: createLogger('iot-alerting-test'),
+  });
+}
+
+/** The fixture event for this test's device, `minutes` later, with these readings. */
+function telemetry(minutes: number, metrics: Record<string, number>): TelemetryRuleEvent {
+  const timestamp = T0 + minutes * MINUTE;
+  return { ...fixture, deviceId, timestamp, receivedAt: timestamp + 412, metrics };
+}
+
+const temperatureRule: ThresholdRule = {
+  metric: 'temperature',
+  comparison: 'above',
+  value: 30,
+  clearValue: 28,
+  severity: 'critical',
+};
+
+function publishes(): PublishCommandInput[] {
+  return sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+}
+
+describe('evaluateTelemetry', () => {
+  it('publishes one alarm notification when a reading crosses the fleet threshold', async () => {
+    // Prepare
+    await thresholds.putRules(FLEET_THRESHOLDS_KEY, [temperatureRule], T0);
+    const handler = evaluateTelemetryHandler();
+
+    // Act
+    const result = await handler({ ...fixture, deviceId }, lambdaContext());
+
+    // Assess
+    expect(result.outcomes).toEqual({ temperature: 'notified', humidity: 'no-rule', 'battery.voltage': 'no-rule' });
+    const [publish, ...others] = publishes();
+    expect(others).toEqual([]);
+    expect(publish).toMatchObject({ TopicArn: TOPIC_ARN, MessageStructure: 'json' });
+    const message = JSON.parse(publish?.Message ?? '');
+    expect(Object.keys(message).sort()).toEqual(['APNS', 'APNS_SANDBOX', 'GCM', 'default']);
+    expect(message.default).toContain(`Device ${deviceId}, metric temperature, value 31.2, threshold above 30`);
+    expect(message.default).toContain('severity critical');
+    expect(JSON.parse(message.APNS).aps.alert.body).toBe('temperature 31.2 is above 30');
+    expect(JSON.parse(message.GCM).fcmV1Message.message.notification.title).toBe(
+      `ALARM (critical): ${deviceId} temperature`,
+    );
+    expect(publish?.MessageAttributes).toEqual({
+      deviceId: { DataType: 'String', StringValue: deviceId },
+      metric: { DataType: 'String', StringValue: 'temperature' },
+      severity: { DataType: 'String', StringValue: 'critical' },
+      state: { DataType: 'String', StringValue: 'ALARM' },
+    });
+    expect(await alarms.get(deviceId, 'temperature')).toEqual({
+      alarm: {
+        deviceId,
+        metric: 'temperature',
+        state: 'ALARM',
+        severity: 'critical',
+        comparison: 'above',
+        threshold: 30,
+        clearValue: 28,
+        lastValue: 31.2,
+        lastReadingAt: T0,
+        stateChangedAt: T0,
+      },
+      recentBreaches: [true],
+      revision: 2,
+    });
+  });
+
+  it('publishes nothing for a reading within the limit, a repeated breach, a duplicate or an older reading', async () => {
+    // Prepare
+    await thresholds.putRules(deviceId, [temperatureRule], T0);
+    const handler = evaluateTelemetryHandler();
+    await handler(telemetry(0, { temperature: 25 }), lambdaContext());
+    await handler(telemetry(1, { temperature: 31 }), lambdaContext());
+    sns.resetHistory();
+
+    // Act
+    const repeated = await handler(telemetry(2, { temperature: 33 }), lambdaContext());
+    const duplicate = await handler(telemetry(2, { temperature: 33 }), lambdaContext());
+    const older = await handler(telemetry(-5, { temperature: 20 }), lambdaContext());
+    const between = await handler(telemetry(3, { temperature: 29 }), lambdaContext());
+
+    // Assess
+    expect(publishes()).toEqual([]);
+    expect([repeated, duplicate, older, between].map((r) => r.outcomes.temperature)).toEqual([
+      'updated',
+      'stale',
+      'stale',
+      'updated',
+    ]);
+    expect((await alarms.get(deviceId, 'temperature'))?.alarm).toMatchObject({
+      state: 'ALARM',
+      lastValue: 29,
+      lastReadingAt: T0 + 3 * MINUTE,
+      stateChangedAt: T0 + MINUTE,
+    });
+  });
+
+  it('publishes one notification per transition over a series of readings', async () => {
+    // Prepare
+    await thresholds.putRules(deviceId, [{ ...temperatureRule, datapointsToAlarm: 2, evaluationPeriods: 3 }], T0);
+    const handler = evaluateTelemetryHandler();
+    const series = [25, 31, 26, 32, 33, 29, 27, 26];
+
+    // Act
+    for (const [minute, temperature] of series.entries()) {
+      await handler(telemetry(minute, { temperature }), lambdaContext());
+    }
+
+    // Assess
+    const states = publishes().map(
+      (p) => `${p.MessageAttributes?.state?.StringValue}@${JSON.parse(p.Message ?? '').default}`,
+    );
+    expect(states).toHaveLength(2);
+    expect(states[0]).toMatch(/^ALARM@ALARM \(was OK\): temperature 32 is above 30 \(2 of the last 3 readings/);
+    expect(states[1]).toMatch(/^OK@OK \(was ALARM\): temperature 27 is back at or below 28/);
+  });
+
+  it('uses the device rule over the fleet rule of the same metric, and the fleet rule for the others', async () => {
+    // Prepare
+    await thresholds.putRules(FLEET_THRESHOLDS_KEY, [{ metric: 'humidity', comparison: 'above', value: 40 }], T0);
+    await thresholds.putRules(deviceId, [{ ...temperatureRule, value: 35 }], T0);
+    const handler = evaluateTelemetryHandler();
+
+    // Act
+    const result = await handler(telemetry(0, { temperature: 31.2, humidity: 48.5 }), lambdaContext());
+
+    // Assess
+    expect(result.outcomes).toEqual({ temperature: 'updated', humidity: 'notified' });
+    expect(publishes().map((p) => p.MessageAttributes?.metric?.StringValue)).toEqual(['humidity']);
+  });
+
+  it('notifies the return from INSUFFICIENT_DATA', async () => {
+    // Prepare
+    await thresholds.putRules(deviceId, [temperatureRule], T0);
+    const handler = evaluateTelemetryHandler();
+    await handler(telemetry(0, { temperature: 25 }), lambdaContext());
+    // What a missing-data check leaves after the device fell silent
+    const stored = (await alarms.get(deviceId, 'temperature')) as StoredAlarm;
+    const silent = { ...stored.alarm, state: 'INSUFFICIENT_DATA', recentBreaches: [], revision: stored.revision + 1 };
+    await createDocumentClient(db.client).send(new PutCommand({ TableName: ALARMS_TABLE, Item: silent }));
+
+    // Act
+    await handler(telemetry(30, { temperature: 24 }), lambdaContext());
+
+    // Assess
+    expect(publishes().map((p) => JSON.parse(p.Message ?? '').default)).toEqual([
+      expect.stringMatching(/^OK \(was INSUFFICIENT_DATA\): temperature 24 is not above 30/),
+    ]);
+  });
+
+  it('notifies once when two invocations race on the same alarm', async () => {
+    // Prepare
+    await thresholds.putRules(deviceId, [temperatureRule], T0);
+    const handler = evaluateTelemetryHandler();
+    await handler(telemetry(0, { temperature: 25 }), lambdaContext());
+
+    // Act
+    const results = await Promise.all([
+      handler(telemetry(1, { temperature: 31 }), lambdaContext()),
+      handler(telemetry(2, { temperature: 32 }), lambdaContext()),
+      handler(telemetry(3, { temperature: 33 }), lambdaContext()),
+    ]);
+
+    // Assess
+    expect(publishes()).toHaveLength(1);
+    expect(results.filter((r) => r.outcomes.temperature === 'notified')).toHaveLength(1);
+    expect((await alarms.get(deviceId, 'temperature'))?.alarm.state).toBe('ALARM');
+  });
+
+  it('evaluates again on the state another writer left when it loses the race to write', async () => {
+    // Prepare: another invocation raises the alarm between this one's read and its write
+    await thresholds.putRules(deviceId, [temperatureRule], T0);
+    const racing = new (class extends DynamoDbAlarmStore {
+      raced = false;
+      override async get(device: string, metric: string) {
+        const stored = await super.get(device, metric);
+        if (!this.raced) {
+          this.raced = true;
+          await evaluateTelemetryHandler()(telemetry(1, { temperature: 31 }), lambdaContext());
+        }
+        return stored;
+      }
+    })(createDocumentClient(db.client), ALARMS_TABLE);
+    const handler = createEvaluateTelemetryHandler({
+      thresholds,
+      alarms: racing,
+      notifier: new SnsAlarmNotifier(new SNSClient({ region: 'us-east-1' }), TOPIC_ARN),
+      logger: createLogger('iot-alerting-test'),
+    });
+
+    // Act
+    const result = await handler(telemetry(2, { temperature: 32 }), lambdaContext());
+
+    // Assess
+    expect(result.outcomes.temperature).toBe('updated');
+    expect(publishes()).toHaveLength(1);
+    expect((await alarms.get(deviceId, 'temperature'))?.alarm).toMatchObject({ state: 'ALARM', lastValue: 32 });
+  });
+
+  it('keeps a change whose publish failed pending, and publishes it once when Lambda delivers the event again', async () => {
+    // Prepare
+    await thresholds.putRules(deviceId, [temperatureRule], T0);
+    const handler = evaluateTelemetryHandler();
+    const event = telemetry(0, { temperature: 31.2 });
+    sns.on(PublishCommand).rejectsOnce(new Error('Throttling')).resolves({ MessageId: 'message-2' });
+
+    // Act
+    const failed = handler(event, lambdaContext());
+    await expect(failed).rejects.toThrow('Throttling');
+    const pending = await alarms.get(deviceId, 'temperature');
+    const retried = await handler(event, lambdaContext());
+    const retriedAgain = await handler(event, lambdaContext());
+
+    // Assess
+    expect(pending?.pendingNotification).toMatchObject<Partial<AlarmNotification>>({ state: 'ALARM', timestamp: T0 });
+    expect(retried.outcomes.temperature).toBe('renotified');
+    expect(retriedAgain.outcomes.temperature).toBe('stale');
+    expect(publishes()).toHaveLength(2);
+    expect(publishes()[1]).toEqual(publishes()[0]);
+    expect(await alarms.get(deviceId, 'temperature')).not.toHaveProperty('pendingNotification');
+  });
+
+  it('reads the thresholds once per cache TTL in a warm function', async () => {
+    // Prepare
+    await thresholds.putRules(deviceId, [temperatureRule], T0);
+    const handler = evaluateTelemetryHandler(60_000);
+    await handler(telemetry(0, { temperature: 25 }), lambdaContext());
+
+    // Act: the rule is lowered behind the function's back
+    await thresholds.putRules(deviceId, [{ ...temperatureRule, value: 20, clearValue: 20 }], T0);
+    const cached = await handler(telemetry(1, { temperature: 25 }), lambdaContext());
+    const fresh = await evaluateTelemetryHandler(60_000)(telemetry(2, { temperature: 25 }), lambdaContext());
+
+    // Assess
+    expect(cached.outcomes.temperature).toBe('updated');
+    expect(fresh.outcomes.temperature).toBe('notified');
+  });
+
+  it.each([
+    ['a reading that is not a number', { metrics: { temperature: 'hot' } }, /metrics\.temperature/],
+    ['a timestamp in seconds', { timestamp: 1_767_225_600 }, /timestamp: must be milliseconds since the epoch/],
+    ['no device id', { deviceId: undefined }, /deviceId/],
+    ['a device id outside the thing-name alphabet', { deviceId: 'sensor/1' }, /deviceId: must be 1 to 128/],
+    ['no readings', { metrics: {} }, /metrics: must hold at least one reading/],
+    ['no receivedAt', { receivedAt: undefined }, /receivedAt/],
+    [
+      'a device clock far ahead of the broker',
+      { timestamp: T0 + 3_600_000 },
+      /timestamp: is 3599588 ms after receivedAt/,
+    ],
+  ])('rejects %s with an error naming the field, and writes and publishes nothing', async (_, change, reason) => {
+    // Prepare
+    await thresholds.putRules(deviceId, [temperatureRule], T0);
+    const event = { ...fixture, deviceId, ...change };
+
+    // Act
+    const invocation = evaluateTelemetryHandler()(event, lambdaContext());
+
+    // Assess
+    await expect(invocation).rejects.toThrow(reason);
+    await expect(invocation).rejects.toMatchObject({ name: 'InvalidTelemetryEventError' });
+    expect(publishes()).toEqual([]);
+    expect(await alarms.listByDevice(deviceId)).toEqual([]);
+  });
+
+  it('rejects an event that is not an object at all', async () => {
+    // Act
+    const invocation = evaluateTelemetryHandler()('{"deviceId":"sensor-1"}', lambdaContext());
+
+    // Assess
+    await expect(invocation).rejects.toThrow(/^Invalid telemetry event: .*expected object/);
+  });
+});
