@@ -46,8 +46,8 @@ export interface InvocationOutcome {
 
 type WorkerMessage =
   | { type: 'log'; text: string }
-  | { type: 'initialized'; initDurationMs: number }
-  | { type: 'initFailed'; error: LambdaError; initDurationMs: number }
+  | { type: 'initialized' }
+  | { type: 'initFailed'; error: LambdaError }
   | {
       type: 'result';
       requestId: string;
@@ -121,11 +121,13 @@ export class Sandbox {
     this.initialized = new Promise((resolve) => {
       initDone = resolve;
     });
+    // Init Duration counts from the start of the environment, as Lambda's includes the runtime's own start.
+    const spawned = performance.now();
     this.worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'log') this.output(message.text);
-      else if (message.type === 'initialized') initDone({ ok: true, initDurationMs: message.initDurationMs });
+      else if (message.type === 'initialized') initDone({ ok: true, initDurationMs: performance.now() - spawned });
       else if (message.type === 'initFailed') {
-        initDone({ ok: false, error: message.error, initDurationMs: message.initDurationMs });
+        initDone({ ok: false, error: message.error, initDurationMs: performance.now() - spawned });
       } else if (message.type === 'result') {
         if (message.fatal) this.alive = false;
         this.endRun?.({ kind: 'result', message });

@@ -7,13 +7,12 @@
  * Plain CommonJS on purpose: a worker thread runs it with Node alone, whatever compiles the host's TypeScript.
  *
  * Messages from the host: `{ type: 'invoke', requestId, payload, deadline, invokedFunctionArn, clientContext }`.
- * Messages to the host: `{ type: 'log', text }`, `{ type: 'initialized', initDurationMs }`,
- * `{ type: 'initFailed', error, initDurationMs }`, `{ type: 'result', requestId, payload | error, memoryUsedMb }`.
+ * Messages to the host: `{ type: 'log', text }`, `{ type: 'initialized' }`, `{ type: 'initFailed', error }`,
+ * `{ type: 'result', requestId, payload | error, memoryUsedMb, fatal }` (`fatal`: the runtime exits after it).
  */
 const { parentPort, workerData } = require('node:worker_threads');
 const { existsSync, readFileSync } = require('node:fs');
 const path = require('node:path');
-const { performance } = require('node:perf_hooks');
 const { pathToFileURL } = require('node:url');
 const { format, types } = require('node:util');
 
@@ -245,15 +244,14 @@ process.on('unhandledRejection', (reason) => {
 });
 
 async function main() {
-  const started = performance.now();
   let handler;
   try {
     handler = await loadHandler();
   } catch (error) {
-    post({ type: 'initFailed', error: toLambdaError(error), initDurationMs: performance.now() - started });
+    post({ type: 'initFailed', error: toLambdaError(error) });
     return;
   }
-  post({ type: 'initialized', initDurationMs: performance.now() - started });
+  post({ type: 'initialized' });
   parentPort.on('message', (message) => {
     if (message && message.type === 'invoke') runInvocation(handler, message);
   });
