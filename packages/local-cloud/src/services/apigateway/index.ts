@@ -7,6 +7,7 @@ export * from './authorization';
 export * from './cloudformation-provider';
 export { type GatewayError, type GatewayResponseType, gatewayErrors } from './gateway-responses';
 export { apiGatewayId } from './ids';
+export * from './logger';
 export type { ApiGatewayProxyEvent, ApiGatewayProxyIdentity, ApiGatewayProxyRequestContext } from './proxy-event';
 export type { ApiGatewayProxyResult } from './proxy-response';
 export * from './rest-api-registry';

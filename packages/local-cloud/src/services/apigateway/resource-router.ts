@@ -1,7 +1,7 @@
-import type { DeployedResource, MethodProperties, RouteNode } from './rest-api-registry';
+import type { DeployedApiResource, MethodProperties, RouteNode } from './rest-api-registry';
 
 export interface RouteMatch {
-  resource: DeployedResource;
+  resource: DeployedApiResource;
   method: MethodProperties;
   /** Values as the client sent them: API Gateway REST APIs do not percent-decode path parameters. */
   pathParameters: Record<string, string>;

@@ -1,5 +1,6 @@
 import { AwsServiceError } from '../../edge/aws-service';
 import { apiGatewayId, randomApiGatewayId } from './ids';
+import { type ApiGatewayLogger, stderrApiGatewayLogger } from './logger';
 
 /*
  * The control plane of the REST API emulation. The CloudFormation interpreter feeds it the resolved properties of
@@ -117,7 +118,7 @@ export interface AuthorizerRecord {
 }
 
 /** A resource as a deployment froze it: its full path template and its methods by HTTP method (ANY included). */
-export interface DeployedResource {
+export interface DeployedApiResource {
   id: string;
   /** The resource path template, `/devices/{deviceId}/config`; `/` for the root. */
   path: string;
@@ -126,7 +127,7 @@ export interface DeployedResource {
 
 /** The resource tree of a deployment, as request routing walks it. */
 export interface RouteNode {
-  resource: DeployedResource;
+  resource: DeployedApiResource;
   literals: ReadonlyMap<string, RouteNode>;
   /** The child `{name}`, if any; only one variable child per parent, as in AWS. */
   variable?: { name: string; node: RouteNode };
@@ -180,11 +181,6 @@ interface RestApiState {
   stages: Map<string, { deploymentId: string; variables: Record<string, string> }>;
 }
 
-/** Something that wants to hear about configuration the emulation records but does not carry out. */
-export interface RegistryLogger {
-  warn(message: string, details?: Record<string, unknown>): void;
-}
-
 const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY']);
 const EMULATED_INTEGRATIONS = new Set(['AWS_PROXY', 'MOCK']);
 const AUTHORIZER_TYPES = new Set(['CUSTOM', 'COGNITO_USER_POOLS']);
@@ -218,7 +214,8 @@ export function lambdaArnFromIntegrationUri(uri: string, stageVariables: Readonl
 export class RestApiRegistry {
   private readonly apis = new Map<string, RestApiState>();
 
-  constructor(private readonly logger: RegistryLogger = { warn: () => {} }) {}
+  /** The logger hears of configuration that is recorded but not carried out (an integration type not emulated...). */
+  constructor(private readonly logger: ApiGatewayLogger = stderrApiGatewayLogger) {}
 
   /**
    * Creates or updates a REST API. Its root resource id (`Fn::GetAtt [Api, RootResourceId]`) is `rootResourceId`

@@ -5,6 +5,7 @@ import type { LambdaInvoker } from '../../contracts';
 import { LOCAL_ACCOUNT_ID } from '../../edge/aws-service';
 import { type AuthorizationRequest, type AuthorizeStrategy, allowEveryRequest } from './authorization';
 import { type GatewayError, gatewayErrors, renderGatewayError } from './gateway-responses';
+import { type ApiGatewayLogger, stderrApiGatewayLogger } from './logger';
 import { answerMock } from './mock-integration';
 import { buildProxyEvent, eventQuery, type InboundRequest } from './proxy-event';
 import { parseProxyResponse } from './proxy-response';
@@ -16,10 +17,6 @@ export const DEFAULT_REST_API_PORT = 3000;
 export const MAX_REQUEST_PAYLOAD_BYTES = 10 * 1024 * 1024;
 /** API Gateway's default integration timeout; an integration's TimeoutInMillis overrides it. */
 export const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
-
-export interface ApiGatewayLogger {
-  warn(message: string, details?: Record<string, unknown>): void;
-}
 
 export interface RestApiServerOptions {
   registry: RestApiRegistry;
@@ -50,11 +47,6 @@ export interface RestApiServer {
 const AUTHORIZED_TYPES = new Set(['CUSTOM', 'COGNITO_USER_POOLS']);
 const EXECUTE_API_HOST = /^([a-z0-9]+)\.execute-api\./i;
 const TIMED_OUT = Symbol('timed out');
-
-const stderrLogger: ApiGatewayLogger = {
-  warn: (message, details) =>
-    process.stderr.write(`${JSON.stringify({ level: 'WARN', service: 'apigateway', message, ...details })}\n`),
-};
 
 type Headers = Array<[string, string | string[]]>;
 
@@ -137,7 +129,7 @@ function missingRequiredParameters(
 export async function startRestApiServer(options: RestApiServerOptions): Promise<RestApiServer> {
   const { registry, invoker } = options;
   const authorize = options.authorize ?? allowEveryRequest;
-  const logger = options.logger ?? stderrLogger;
+  const logger = options.logger ?? stderrApiGatewayLogger;
   const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
