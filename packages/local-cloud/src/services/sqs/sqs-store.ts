@@ -165,6 +165,8 @@ export class SqsStore implements QueueSender, Flushable {
   baseUrl: string;
   private readonly queues = new Map<string, StoredQueue>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly visibilityTimers = new Map<string, NodeJS.Timeout>();
   private readonly file: JsonSnapshotFile | undefined;
   private closed = false;
 
@@ -447,6 +449,58 @@ export class SqsStore implements QueueSender, Flushable {
     this.changed();
   }
 
+  // ---- in-process consumers (SQS event source mappings) --------------------------------------------------------
+
+  /**
+   * Receives up to `maxMessages` visible messages without waiting, hidden for `visibilityTimeoutSeconds` (else the
+   * queue's visibility timeout); binary attributes as bytes, as the in-process contracts carry them.
+   */
+  async receive(
+    queueArn: string,
+    maxMessages: number,
+    visibilityTimeoutSeconds?: number,
+  ): Promise<
+    Array<Omit<ReceivedMessage, 'messageAttributes'> & { messageAttributes: Record<string, MessageAttributeValue> }>
+  > {
+    const messages = await this.receiveMessages(queueArn, {
+      maxNumberOfMessages: Math.min(Math.max(1, maxMessages), MAX_RECEIVE_BATCH),
+      waitTimeSeconds: 0,
+      visibilityTimeout: visibilityTimeoutSeconds,
+    });
+    return messages.map((message) => ({
+      ...message,
+      messageAttributes: toContractAttributes(message.messageAttributes),
+    }));
+  }
+
+  /** Deletes a received message; a stale receipt handle is not an error. */
+  async delete(queueArn: string, receiptHandle: string): Promise<void> {
+    this.deleteMessage(queueArn, receiptHandle);
+  }
+
+  /**
+   * Calls `listener` whenever messages may have become visible: sent, redriven, made visible again, or at the end of
+   * a delay or visibility timeout. Returns the function that unsubscribes.
+   */
+  subscribe(queueArn: string, listener: () => void): () => void {
+    const name = this.require(queueArn).name;
+    let listeners = this.listeners.get(name);
+    if (!listeners) {
+      listeners = new Set();
+      this.listeners.set(name, listeners);
+    }
+    listeners.add(listener);
+    this.armVisibilityTimer(name);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.listeners.get(name) === listeners) {
+        this.listeners.delete(name);
+        clearTimeout(this.visibilityTimers.get(name));
+        this.visibilityTimers.delete(name);
+      }
+    };
+  }
+
   // ---- lifecycle ------------------------------------------------------------------------------------------------
 
   /** Writes the queues and messages to disk now (no-op without a dataDir). */
@@ -458,6 +512,9 @@ export class SqsStore implements QueueSender, Flushable {
   async close(): Promise<void> {
     this.closed = true;
     for (const name of [...this.waiters.keys()]) this.wake(name);
+    for (const timer of this.visibilityTimers.values()) clearTimeout(timer);
+    this.visibilityTimers.clear();
+    this.listeners.clear();
     await this.flush();
   }
 
@@ -490,7 +547,10 @@ export class SqsStore implements QueueSender, Flushable {
       changed = true;
       received.push(this.view(message));
     }
-    if (changed) this.changed();
+    if (changed) {
+      this.changed();
+      this.armVisibilityTimer(queue.name);
+    }
     return received;
   }
 
@@ -563,6 +623,28 @@ export class SqsStore implements QueueSender, Flushable {
 
   private wake(name: string): void {
     for (const waiter of [...(this.waiters.get(name) ?? [])]) waiter();
+    for (const listener of [...(this.listeners.get(name) ?? [])]) listener();
+    this.armVisibilityTimer(name);
+  }
+
+  /** For subscribed listeners: a wake-up when the next delayed or in-flight message becomes visible. */
+  private armVisibilityTimer(name: string): void {
+    clearTimeout(this.visibilityTimers.get(name));
+    this.visibilityTimers.delete(name);
+    const queue = this.queues.get(name);
+    if (!queue || !this.listeners.has(name) || this.closed) return;
+    const now = Date.now();
+    const next = queue.messages.reduce(
+      (soonest, m) => (m.visibleAt > now ? Math.min(soonest, m.visibleAt) : soonest),
+      Number.POSITIVE_INFINITY,
+    );
+    if (next === Number.POSITIVE_INFINITY) return;
+    const timer = setTimeout(() => {
+      this.visibilityTimers.delete(name);
+      this.wake(name);
+    }, next - now);
+    timer.unref();
+    this.visibilityTimers.set(name, timer);
   }
 
   private parseReceiptHandle(queue: StoredQueue, receiptHandle: string): { messageId: string } {
@@ -771,6 +853,20 @@ export class SqsStore implements QueueSender, Flushable {
   private changed(): void {
     this.file?.changed();
   }
+}
+
+function toContractAttributes(attributes: Record<string, SqsMessageAttribute>): Record<string, MessageAttributeValue> {
+  const result: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    result[name] = {
+      DataType: value.DataType,
+      ...(value.StringValue !== undefined ? { StringValue: value.StringValue } : {}),
+      ...(value.BinaryValue !== undefined
+        ? { BinaryValue: new Uint8Array(Buffer.from(value.BinaryValue, 'base64')) }
+        : {}),
+    };
+  }
+  return result;
 }
 
 /**

@@ -429,6 +429,43 @@ describe('local SQS in-process', () => {
     }
   });
 
+  it('serves event source mappings: receive without waiting, delete, and wake-ups when messages become visible', async () => {
+    // Prepare
+    const sqs = await startLocalSqs();
+    const queue = sqs.store.createQueue('mapped', { VisibilityTimeout: '1' });
+    const wakeUps: number[] = [];
+    const unsubscribe = sqs.store.subscribe(queue.arn, () => wakeUps.push(Date.now()));
+    try {
+      await sqs.store.sendToQueue(queue.arn, 'bytes', {
+        raw: { DataType: 'Binary', BinaryValue: new Uint8Array([7, 8]) },
+      });
+      const sentWakeUps = wakeUps.length;
+
+      // Act
+      const [received] = await sqs.store.receive(queue.arn, 10);
+      const hidden = await sqs.store.receive(queue.arn, 10);
+      const before = wakeUps.length;
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      const visibleAgain = wakeUps.length;
+      const [again] = await sqs.store.receive(queue.arn, 10);
+      await sqs.store.delete(queue.arn, again?.receiptHandle ?? '');
+      await sqs.store.delete(queue.arn, again?.receiptHandle ?? '');
+
+      // Assess
+      expect(sentWakeUps).toBe(1);
+      expect(received?.messageAttributes.raw?.BinaryValue).toEqual(new Uint8Array([7, 8]));
+      expect(hidden).toEqual([]);
+      expect(visibleAgain).toBeGreaterThan(before);
+      expect(again?.attributes.ApproximateReceiveCount).toBe('2');
+      expect(sqs.store.getQueueAttributes(queue.arn, ['ApproximateNumberOfMessages']).ApproximateNumberOfMessages).toBe(
+        '0',
+      );
+    } finally {
+      unsubscribe();
+      await sqs.stop();
+    }
+  });
+
   it('keeps queues and messages across a restart with the same dataDir', async () => {
     // Prepare
     const dataDir = await mkdtemp(join(tmpdir(), 'local-sqs-'));
