@@ -212,7 +212,8 @@ class Parser {
 
   describe(t: Token): string | undefined {
     if (t.kind === 'eof') return undefined;
-    return `'${this.src.slice(t.start, t.end)}'`;
+    const text = this.src.slice(t.start, t.end);
+    return t.kind === 'string' ? `the string ${text}` : `'${text}'`;
   }
 
   fail(expected: string, t: Token = this.tok): never {

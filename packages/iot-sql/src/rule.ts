@@ -39,12 +39,12 @@ export interface MessageContext {
   sourceIp?: string;
 }
 
-/** The rule engine's calls out to AWS services, supplied by the host. Each may return a promise. */
+/** The rule engine's calls out to AWS services, supplied by the host. Each returns a JSON value or a promise of one. */
 export interface ExternalHooks {
   /** `aws_lambda(functionArn, inputJson)`: invokes a function and returns the JSON it returned. */
-  awsLambda?: (functionArn: string, input: SqlValue) => SqlValue | Promise<SqlValue>;
+  awsLambda?: (functionArn: string, input: SqlValue) => unknown;
   /** `get_thing_shadow(thingName[, shadowName], roleArn)`: the shadow document. */
-  getThingShadow?: (thingName: string, shadowName: string | undefined, roleArn: string) => SqlValue | Promise<SqlValue>;
+  getThingShadow?: (thingName: string, shadowName: string | undefined, roleArn: string) => unknown;
   /** `get_dynamodb(tableName, partitionKeyName, partitionKeyValue[, sortKeyName, sortKeyValue], roleArn)`. */
   getDynamoDb?: (request: {
     tableName: string;
@@ -53,14 +53,9 @@ export interface ExternalHooks {
     sortKeyName: string | undefined;
     sortKeyValue: SqlValue;
     roleArn: string;
-  }) => SqlValue | Promise<SqlValue>;
+  }) => unknown;
   /** `get_secret(secretId, secretType[, key], roleArn)`. */
-  getSecret?: (
-    secretId: string,
-    secretType: string,
-    key: string | undefined,
-    roleArn: string,
-  ) => SqlValue | Promise<SqlValue>;
+  getSecret?: (secretId: string, secretType: string, key: string | undefined, roleArn: string) => unknown;
 }
 
 /** What evaluating a rule on a message gives. */
@@ -180,14 +175,14 @@ export async function callHook(
   switch (name) {
     case 'aws_lambda': {
       const arn = str(args[0]);
-      return arn === undefined ? undefined : await need(hooks?.awsLambda, 'awsLambda')(arn, args[1]);
+      return arn === undefined ? undefined : ((await need(hooks?.awsLambda, 'awsLambda')(arn, args[1])) as SqlValue);
     }
     case 'get_thing_shadow': {
       const thing = str(args[0]);
       const shadow = args.length === 3 ? str(args[1]) : undefined;
       const role = str(args[args.length - 1]);
       if (thing === undefined || role === undefined || (args.length === 3 && shadow === undefined)) return undefined;
-      return await need(hooks?.getThingShadow, 'getThingShadow')(thing, shadow, role);
+      return (await need(hooks?.getThingShadow, 'getThingShadow')(thing, shadow, role)) as SqlValue;
     }
     case 'get_dynamodb': {
       if (args.length === 5) return undefined;
@@ -199,7 +194,7 @@ export async function callHook(
         return undefined;
       }
       if (composite && sortKeyName === undefined) return undefined;
-      return await need(
+      return (await need(
         hooks?.getDynamoDb,
         'getDynamoDb',
       )({
@@ -209,7 +204,7 @@ export async function callHook(
         sortKeyName,
         sortKeyValue: composite ? args[4] : undefined,
         roleArn,
-      });
+      })) as SqlValue;
     }
     default: {
       const secretId = str(args[0]);
@@ -217,7 +212,7 @@ export async function callHook(
       const key = args.length === 4 ? str(args[2]) : undefined;
       const roleArn = str(args[args.length - 1]);
       if (secretId === undefined || secretType === undefined || roleArn === undefined) return undefined;
-      return await need(hooks?.getSecret, 'getSecret')(secretId, secretType, key, roleArn);
+      return (await need(hooks?.getSecret, 'getSecret')(secretId, secretType, key, roleArn)) as SqlValue;
     }
   }
 }

@@ -43,8 +43,8 @@ export class WholeDecimal {
 }
 
 function wholeDecimalText(n: number): string {
-  const s = numberText(n);
-  return s.includes('E') || s.includes('e') || s.includes('.') ? s : `${s}.0`;
+  const s = String(n).replace('e', 'E');
+  return s.includes('E') || s.includes('.') ? s : `${s}.0`;
 }
 
 /** Is this value an Object (a JSON object, not an array, binary payload or whole decimal)? */
