@@ -162,6 +162,26 @@ export class FirehoseService implements AwsService, Flushable {
     return { arn: state.arn };
   }
 
+  /**
+   * Creates the delivery stream, or brings an existing one of that name to this configuration: what a template
+   * deployment needs when it runs again over a data folder that kept the stream. An unchanged configuration keeps the
+   * stream as it is; a changed one takes effect for new records with the next version, as UpdateDestination does.
+   */
+  async ensureDeliveryStream(
+    input: CreateDeliveryStreamInput,
+    options: { region?: string } = {},
+  ): Promise<{ arn: string; created: boolean; updated: boolean }> {
+    await this.loading;
+    const current = this.streams.get(validateStreamName(input?.DeliveryStreamName));
+    if (!current) return { ...(await this.createDeliveryStream(input, options)), created: true, updated: false };
+    if (JSON.stringify(current.state.input) === JSON.stringify(input)) {
+      return { arn: current.state.arn, created: false, updated: false };
+    }
+    resolveDestination(input);
+    await this.replace(current, structuredClone(input));
+    return { arn: current.state.arn, created: false, updated: true };
+  }
+
   async describeDeliveryStream(name: string): Promise<DeliveryStreamDescription> {
     const stream = await this.stream(name);
     const { state } = stream;
@@ -357,7 +377,12 @@ export class FirehoseService implements AwsService, Flushable {
       ExtendedS3DestinationConfiguration: merged,
     };
     resolveDestination(nextInput);
-    const next = this.runtime({ ...current.state, versionId: current.state.versionId + 1, input: nextInput });
+    await this.replace(current, nextInput);
+  }
+
+  /** Puts a new version of a stream in place; what the old one buffers is delivered with the old configuration. */
+  private async replace(current: DeliveryStream, input: CreateDeliveryStreamInput): Promise<void> {
+    const next = this.runtime({ ...current.state, versionId: current.state.versionId + 1, input });
     this.streams.set(current.name, next);
     await this.save();
     this.track(

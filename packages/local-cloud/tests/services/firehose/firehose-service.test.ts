@@ -513,6 +513,30 @@ describe('local Firehose on disk', () => {
     expect(content).toBe('after restart\n');
   });
 
+  it('ensures a stream from a template again: kept when unchanged, a new version when changed', async () => {
+    // Prepare
+    const dataDir = await mkdtemp(join(tmpdir(), 'local-firehose-'));
+    const store = new S3Store();
+    const properties = streamInput('raw', { Prefix: 'raw/' }) as never;
+    const first = new FirehoseService({ objectWriter: store, dataDir, logger: silentLogger });
+    const created = await first.ensureDeliveryStream(properties);
+    await first.close();
+
+    // Act
+    const second = new FirehoseService({ objectWriter: store, dataDir, logger: silentLogger });
+    const again = await second.ensureDeliveryStream(properties);
+    const changed = await second.ensureDeliveryStream(streamInput('raw', { Prefix: 'raw-v2/' }) as never);
+    const description = await second.describeDeliveryStream('raw');
+    await second.close();
+    await rm(dataDir, { recursive: true, force: true });
+
+    // Assess
+    expect(created).toMatchObject({ created: true, updated: false });
+    expect(again).toEqual({ arn: created.arn, created: false, updated: false });
+    expect(changed).toEqual({ arn: created.arn, created: false, updated: true });
+    expect(description.VersionId).toBe('2');
+  });
+
   it('rejects records for a stream that does not exist', async () => {
     // Prepare
     const firehose = new FirehoseService({ objectWriter: new S3Store(), logger: silentLogger });

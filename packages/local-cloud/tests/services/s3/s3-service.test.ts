@@ -527,6 +527,28 @@ describe('local S3 on disk', () => {
     expect(keysAfterRestart.sort()).toEqual([...hostileKeys].sort());
   });
 
+  it('answers virtual-hosted-style requests to <bucket>.localhost', async () => {
+    // Prepare
+    const service = new S3Service({ logger: silentLogger });
+    await service.createBucket('data');
+    await service.putObject('data', 'dir/k.txt', Buffer.from('hosted'));
+
+    // Act
+    const response = await service.handle({
+      method: 'GET',
+      path: '/dir/k.txt',
+      query: new URLSearchParams('x-id=GetObject'),
+      headers: { host: 'data.localhost:4566' },
+      body: Buffer.alloc(0),
+      region: 'us-east-1',
+      accountId: '000000000000',
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(String(response.body)).toBe('hosted');
+  });
+
   it('refuses a request path with a dot-dot segment, as S3 does', async () => {
     // Prepare
     const service = new S3Service({ logger: silentLogger });
