@@ -115,7 +115,7 @@ export class AsyncInvocationQueue {
   private async process(event: QueuedEvent): Promise<void> {
     let last: AttemptResult | undefined;
     for (;;) {
-      if (this.closing) return void this.interrupted.push(event);
+      if (this.closing) return this.interrupt(event);
       const definition = this.host.definition(event.functionName);
       if (!definition) {
         console.warn(
@@ -139,7 +139,7 @@ export class AsyncInvocationQueue {
           invokedFunctionArn: event.invokedFunctionArn,
         });
       } catch (error) {
-        if (this.closing) return void this.interrupted.push(event);
+        if (this.closing) return this.interrupt(event);
         const reason = error instanceof Error ? error.message : String(error);
         this.host.log(event.functionName, `Async invocation ${event.requestId} could not run (${reason}): dropped`);
         return;
@@ -148,7 +148,7 @@ export class AsyncInvocationQueue {
         event.attempts += 1;
         return this.finish(event, definition, 'Success', { payload: outcome.payload });
       }
-      if (this.closing) return void this.interrupted.push(event);
+      if (this.closing) return this.interrupt(event);
       event.attempts += 1;
       last = { error: outcome.error };
       if (event.attempts > definition.maximumRetryAttempts) {
@@ -156,6 +156,11 @@ export class AsyncInvocationQueue {
       }
       await this.sleep(this.delay(event.attempts - 1));
     }
+  }
+
+  /** Keeps an event the shutdown cut off, to be persisted. */
+  private interrupt(event: QueuedEvent): void {
+    this.interrupted.push(event);
   }
 
   private delay(retry: number): number {

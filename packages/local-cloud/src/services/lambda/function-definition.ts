@@ -99,7 +99,14 @@ export function resolveDefinition(definition: FunctionDefinition): ResolvedDefin
   if (!definition.zipFile === !definition.codeDir) {
     throw invalid(`Function ${definition.functionName} needs exactly one of zipFile and codeDir`);
   }
-  const environment = definition.environment ?? {};
+  // CloudFormation turns scalar values into strings; anything else is an error.
+  const environment: Record<string, string> = {};
+  for (const [name, value] of Object.entries(definition.environment ?? {}) as [string, unknown][]) {
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw invalid(`Environment variable ${name} of ${definition.functionName} is not a string`);
+    }
+    environment[name] = String(value);
+  }
   const reserved = Object.keys(environment).filter((name) => RESERVED_ENVIRONMENT_VARIABLES.includes(name));
   if (reserved.length > 0) {
     throw invalid(
@@ -108,15 +115,11 @@ export function resolveDefinition(definition: FunctionDefinition): ResolvedDefin
         `Reserved keys used in this request: ${reserved.join(', ')}`,
     );
   }
-  for (const [name, value] of Object.entries(environment)) {
-    if (typeof value !== 'string')
-      throw invalid(`Environment variable ${name} of ${definition.functionName} is not a string`);
-  }
   return {
     ...definition,
     region: arn.region,
     account: arn.account,
-    environment: { ...environment },
+    environment,
     timeoutSeconds: inRange('Timeout', definition.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS, 1, 900),
     memorySizeMb: inRange('MemorySize', definition.memorySizeMb ?? DEFAULT_MEMORY_SIZE_MB, 128, 10240),
     maximumRetryAttempts: inRange(

@@ -242,6 +242,7 @@ export class Sandbox {
       await this.terminate();
     } else {
       status = `\tStatus: error\tError Type: ${end.error.errorType}`;
+      if (end.error.errorType === 'Runtime.OutOfMemory') this.maxMemoryUsedMb = this.definition.memorySizeMb;
       outcome = {
         requestId,
         error: {

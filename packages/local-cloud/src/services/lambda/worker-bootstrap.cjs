@@ -249,6 +249,8 @@ async function main() {
     handler = await loadHandler();
   } catch (error) {
     post({ type: 'initFailed', error: toLambdaError(error) });
+    // Stay until the host ends this environment, so its end reads as the host's doing, not a crash.
+    parentPort.on('message', () => {});
     return;
   }
   post({ type: 'initialized' });

@@ -277,6 +277,29 @@ describe('the local Lambda runtime', () => {
     expect(recovered).toEqual({ ok: true, payload: 'fine' });
   });
 
+  it('fails an invocation that runs out of memory, and the host carries on', async () => {
+    // Prepare
+    const source = `
+      const kept = [];
+      exports.handler = async (event) => {
+        if (event.grow) for (;;) kept.push(new Array(1e6).fill(Math.random()));
+        return 'small';
+      };`;
+    await lambda.runtime.createFunction(definition('hungry', source, { memorySizeMb: 128, timeoutSeconds: 10 }));
+
+    // Act
+    const exhausted = await lambda.runtime.invoke('hungry', { grow: true }, 'RequestResponse');
+    const next = await lambda.runtime.invoke('hungry', {}, 'RequestResponse');
+
+    // Assess
+    expect(exhausted).toMatchObject({
+      ok: false,
+      functionError: 'Unhandled',
+      error: { errorType: 'Runtime.OutOfMemory', errorMessage: expect.stringContaining('Runtime exited with error') },
+    });
+    expect(next).toEqual({ ok: true, payload: 'small' });
+  });
+
   it('reports a module that fails to load, or lacks the handler, as Lambda does', async () => {
     // Prepare
     await lambda.runtime.createFunction(definition('broken', 'throw new Error("config missing");'));
