@@ -1,0 +1,114 @@
+/**
+ * What serverless.yml must keep true for the service to package offline, run under `serverless invoke local`, and
+ * deploy with least privilege.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseServerlessYml } from '@iot/testing';
+
+const config = parseServerlessYml(readFileSync(join(__dirname, '..', 'serverless.yml'), 'utf8'));
+const functions = Object.entries(config.functions ?? {});
+const resources = config.resources?.Resources ?? {};
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const statementsOf = (fn: Record<string, unknown>) => (fn.iamRoleStatements ?? []) as Statement[];
+const actions = (statement: Statement) => [statement.Action].flat();
+
+describe('serverless.yml', () => {
+  it('keeps every environment variable a plain string, so invoke local needs no CloudFormation', () => {
+    // Prepare
+    const environments = [config.provider.environment, ...functions.map(([, fn]) => fn.environment ?? {})] as Record<
+      string,
+      unknown
+    >[];
+
+    // Assess
+    for (const environment of environments) {
+      for (const value of Object.values(environment)) expect(typeof value).toBe('string');
+    }
+  });
+
+  it('gives every function its own statements, on resources this service declares, never on "*"', () => {
+    // Assess
+    for (const [name, fn] of functions) {
+      const statements = statementsOf(fn);
+      expect([name, statements.length > 0]).toEqual([name, true]);
+      for (const statement of statements) {
+        expect(statement.Effect).toBe('Allow');
+        const resource = statement.Resource as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+        const logicalId = resource.Ref ?? resource['Fn::GetAtt']?.[0];
+        expect(Object.keys(resources)).toContain(logicalId);
+      }
+    }
+  });
+
+  it('retries a failed evaluation twice, then sends the event to its own failures queue, which it may write to', () => {
+    // Prepare
+    const evaluate = config.functions?.evaluateTelemetry ?? {};
+
+    // Assess
+    expect(evaluate.maximumRetryAttempts).toBe(2);
+    expect(evaluate.maximumEventAge).toEqual(expect.any(Number));
+    expect(evaluate.destinations).toEqual({
+      onFailure: { type: 'sqs', arn: { 'Fn::GetAtt': ['EvaluateFailuresQueue', 'Arn'] } },
+    });
+    expect(statementsOf(evaluate)).toContainEqual({
+      Effect: 'Allow',
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': ['EvaluateFailuresQueue', 'Arn'] },
+    });
+    expect(resources.EvaluateFailuresQueue?.Properties?.QueueName).toBe('${self:custom.evaluateFailuresQueueName}');
+  });
+
+  it('lets only evaluateTelemetry publish to the alerts topic', () => {
+    // Assess
+    const publishers = functions
+      .filter(([, fn]) => statementsOf(fn).some((statement) => actions(statement).includes('sns:Publish')))
+      .map(([name]) => name);
+    expect(publishers).toEqual(['evaluateTelemetry']);
+  });
+
+  it('names what it creates after the service and stage', () => {
+    // Assess
+    expect((config as { custom?: unknown }).custom).toMatchObject({
+      thresholdsTableName: '${self:service}-${sls:stage}-thresholds',
+      alarmsTableName: '${self:service}-${sls:stage}-alarms',
+      alertsTopicName: '${self:service}-${sls:stage}-alerts',
+      evaluateFailuresQueueName: '${self:service}-${sls:stage}-evaluate-failures',
+    });
+    expect(config.functions?.evaluateTelemetry?.environment).toMatchObject({
+      ALERTS_TOPIC_ARN: 'arn:aws:sns:${aws:region}:${param:accountId, aws:accountId}:${self:custom.alertsTopicName}',
+    });
+  });
+
+  it('attaches its routes to the shared REST API given as required params', () => {
+    // Assess
+    expect(config.provider.apiGateway).toEqual({
+      restApiId: '${param:restApiId}',
+      restApiRootResourceId: '${param:restApiRootResourceId}',
+      restApiResources: {
+        '/devices': '${param:devicesResourceId}',
+        '/devices/{deviceId}': '${param:devicesDeviceIdResourceId}',
+      },
+    });
+  });
+
+  it('outputs what the other services consume', () => {
+    // Prepare
+    const outputs = (config.resources as { Outputs?: Record<string, { Value: unknown }> }).Outputs ?? {};
+
+    // Assess
+    expect(Object.fromEntries(Object.entries(outputs).map(([name, output]) => [name, output.Value]))).toMatchObject({
+      EvaluateTelemetryFunctionArn: { 'Fn::GetAtt': ['EvaluateTelemetryLambdaFunction', 'Arn'] },
+      EvaluateTelemetryFunctionName: { Ref: 'EvaluateTelemetryLambdaFunction' },
+      AlertsTopicArn: { Ref: 'AlertsTopic' },
+      ThresholdsTableName: { Ref: 'ThresholdsTable' },
+      AlarmsTableName: { Ref: 'AlarmsTable' },
+    });
+  });
+});
