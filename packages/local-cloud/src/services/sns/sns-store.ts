@@ -240,6 +240,22 @@ export class SnsStore implements TopicPublisher, Flushable {
     return { name, arn };
   }
 
+  /**
+   * Creates the topic or brings it in line with a declaration (a CloudFormation create or update): the attributes
+   * given replace those set before; tags are replaced too. Subscriptions stay.
+   */
+  putTopic(name: string, attributes: Record<string, string> = {}, tags: Record<string, string> = {}): TopicDescription {
+    const arn = this.topicArn(name);
+    const existing = this.topics.get(arn);
+    if (!existing || attributes.FifoTopic === 'true') return this.createTopic(name, attributes, tags);
+    const { FifoTopic: _fifo, ...settable } = attributes;
+    for (const [key, value] of Object.entries(settable)) this.validateTopicAttribute(key, value);
+    existing.attributes = { ...settable };
+    existing.tags = { ...tags };
+    this.changed();
+    return { name, arn };
+  }
+
   /** Deletes a topic and its subscriptions; deleting a topic that is not there is not an error, as in SNS. */
   deleteTopic(topicArn: string): void {
     if (!this.topics.delete(topicArn)) return;
@@ -313,7 +329,9 @@ export class SnsStore implements TopicPublisher, Flushable {
   ): SubscriptionDescription {
     this.requireTopic(topicArn);
     const checkedProtocol = this.validateEndpoint(protocol, endpoint);
-    const normalized = this.validateSubscriptionAttributes(checkedProtocol, {}, attributes);
+    const normalized = Object.fromEntries(
+      Object.entries(this.validateSubscriptionAttributes(checkedProtocol, {}, attributes)).filter(([, v]) => v !== ''),
+    );
     const links = this.links(options.origin);
     const existing = [...this.subscriptions.values()].find(
       (s) => s.topicArn === topicArn && s.protocol === checkedProtocol && s.endpoint === endpoint,
@@ -343,6 +361,40 @@ export class SnsStore implements TopicPublisher, Flushable {
     this.subscriptions.set(subscription.arn, subscription);
     this.changed();
     return this.describe(subscription);
+  }
+
+  /**
+   * Creates the subscription or brings it in line with a declaration (a CloudFormation create or update) under the
+   * caller's ARN: the attributes given replace those set before. A subscription of that ARN to another topic,
+   * protocol or endpoint is replaced, as CloudFormation replaces it.
+   */
+  putSubscription(
+    subscriptionArn: string,
+    topicArn: string,
+    protocol: string,
+    endpoint: string,
+    attributes: Record<string, string> = {},
+    options: { origin?: string } = {},
+  ): SubscriptionDescription {
+    const existing = this.subscriptions.get(subscriptionArn);
+    if (
+      existing &&
+      (existing.topicArn !== topicArn || existing.protocol !== protocol || existing.endpoint !== endpoint)
+    ) {
+      this.subscriptions.delete(subscriptionArn);
+      this.changed();
+    } else if (existing) {
+      const cleared = Object.fromEntries(
+        Object.keys(existing.attributes)
+          .filter((key) => !(key in attributes))
+          .map((key) => [key, '']),
+      );
+      const normalized = this.validateSubscriptionAttributes(existing.protocol, {}, { ...cleared, ...attributes });
+      existing.attributes = Object.fromEntries(Object.entries(normalized).filter(([, value]) => value !== ''));
+      this.changed();
+      return this.describe(existing);
+    }
+    return this.subscribe(topicArn, protocol, endpoint, attributes, { ...options, subscriptionArn });
   }
 
   /** Confirms the pending subscription a token was sent for; returns its ARN. */
@@ -784,7 +836,7 @@ export class SnsStore implements TopicPublisher, Flushable {
       if (!SUBSCRIPTION_ATTRIBUTES.has(name)) throw invalid('AttributeName');
       normalized[name] = value;
     }
-    if (normalized.RawMessageDelivery !== undefined) {
+    if (normalized.RawMessageDelivery) {
       const value = normalized.RawMessageDelivery.toLowerCase();
       if (value !== 'true' && value !== 'false') throw invalid('Attributes Reason: RawMessageDelivery: true or false');
       if (value === 'true' && !RAW_DELIVERY_PROTOCOLS.has(protocol)) {
@@ -792,7 +844,7 @@ export class SnsStore implements TopicPublisher, Flushable {
       }
       normalized.RawMessageDelivery = value;
     }
-    const scope = normalized.FilterPolicyScope ?? current.FilterPolicyScope ?? 'MessageAttributes';
+    const scope = (normalized.FilterPolicyScope ?? current.FilterPolicyScope) || 'MessageAttributes';
     if (scope !== 'MessageAttributes' && scope !== 'MessageBody') {
       throw invalid(
         `Attributes Reason: FilterPolicyScope: Invalid value [${scope}]. Please use either MessageBody or MessageAttributes`,

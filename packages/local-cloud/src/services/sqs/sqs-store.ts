@@ -244,6 +244,28 @@ export class SqsStore implements QueueSender, Flushable {
     return this.describe(queue, origin);
   }
 
+  /**
+   * Creates the queue or brings it in line with a declaration (a CloudFormation create or update): the attributes
+   * given replace those set before, the others go back to their defaults; tags are replaced too. Messages stay.
+   */
+  putQueue(
+    name: string,
+    attributes: Record<string, string> = {},
+    tags: Record<string, string> = {},
+    origin?: string,
+  ): QueueDescription {
+    const existing = this.queues.get(name);
+    if (!existing) return this.createQueue(name, attributes, tags, origin);
+    if (attributes.FifoQueue === 'true') this.createQueue(name, attributes);
+    const normalized = this.validateAttributes(attributes);
+    existing.attributes = Object.fromEntries(Object.entries(normalized).filter(([, value]) => value !== ''));
+    existing.tags = { ...tags };
+    existing.lastModifiedTimestamp = Math.floor(Date.now() / 1000);
+    this.wake(name);
+    this.changed();
+    return this.describe(existing, origin);
+  }
+
   /** The queue, or undefined when there is none. */
   findQueue(ref: QueueRef, origin?: string): QueueDescription | undefined {
     const name = this.nameOf(ref);

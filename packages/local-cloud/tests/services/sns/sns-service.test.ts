@@ -698,6 +698,40 @@ describe('local SNS in-process and on disk', () => {
     }
   });
 
+  it('brings topics and subscriptions in line with a redeployed declaration', async () => {
+    // Prepare
+    const local = await startLocalSns();
+    try {
+      const topic = local.sns.putTopic('declared', { DisplayName: 'Before' });
+      const queue = local.sqs.createQueue('declared-queue');
+      const subscriptionArn = `${topic.arn}:00000000-0000-4000-8000-000000000002`;
+      local.sns.putSubscription(subscriptionArn, topic.arn, 'sqs', queue.arn, {
+        RawMessageDelivery: 'true',
+        FilterPolicy: '{"kind":["a"]}',
+      });
+
+      // Act
+      local.sns.putTopic('declared', { DisplayName: 'After' });
+      local.sns.putSubscription(subscriptionArn, topic.arn, 'sqs', queue.arn, { FilterPolicy: '{"kind":["b"]}' });
+      await local.sns.publishToTopic(topic.arn, 'b message', {
+        attributes: { kind: { DataType: 'String', StringValue: 'b' } },
+      });
+      await local.sns.settled();
+      const [message] = await local.sqs.receiveMessages(queue.arn);
+
+      // Assess
+      expect(local.sns.getTopicAttributes(topic.arn).DisplayName).toBe('After');
+      expect(local.sns.getSubscriptionAttributes(subscriptionArn)).toMatchObject({
+        RawMessageDelivery: 'false',
+        FilterPolicy: '{"kind":["b"]}',
+      });
+      expect(JSON.parse(message?.body ?? '{}').Message).toBe('b message');
+      expect(local.sns.listSubscriptions(topic.arn)).toHaveLength(1);
+    } finally {
+      await local.stop();
+    }
+  });
+
   it('sends a failed delivery to the subscription dead-letter queue', async () => {
     // Prepare
     const local = await startLocalSns();

@@ -466,6 +466,27 @@ describe('local SQS in-process', () => {
     }
   });
 
+  it('brings a queue in line with a redeployed declaration, keeping its messages', async () => {
+    // Prepare
+    const sqs = await startLocalSqs();
+    try {
+      sqs.store.putQueue('declared', { VisibilityTimeout: '5', DelaySeconds: '0' }, { team: 'a' });
+      sqs.store.sendMessage('declared', { body: 'kept' });
+
+      // Act
+      const queue = sqs.store.putQueue('declared', { MessageRetentionPeriod: '600' }, { team: 'b' });
+      const attributes = sqs.store.getQueueAttributes(queue.url, ['VisibilityTimeout', 'MessageRetentionPeriod']);
+      const [message] = await sqs.store.receiveMessages(queue.arn);
+
+      // Assess
+      expect(attributes).toEqual({ VisibilityTimeout: '30', MessageRetentionPeriod: '600' });
+      expect(sqs.store.listQueueTags(queue.name)).toEqual({ team: 'b' });
+      expect(message?.body).toBe('kept');
+    } finally {
+      await sqs.stop();
+    }
+  });
+
   it('keeps queues and messages across a restart with the same dataDir', async () => {
     // Prepare
     const dataDir = await mkdtemp(join(tmpdir(), 'local-sqs-'));
