@@ -597,18 +597,17 @@ export class S3Service implements AwsService, ObjectWriter {
   private checkReadPreconditions(headers: Record<string, string>, info: S3ObjectInfo): boolean {
     const failed = () =>
       new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412);
-    const modified = (since: string) => {
-      const time = Date.parse(since);
-      return Number.isNaN(time) || Math.floor(info.lastModified.getTime() / 1000) * 1000 > time;
+    // Dates that do not parse are ignored, as HTTP says; Last-Modified has a one-second resolution.
+    const modifiedSince = (header: string | undefined): boolean | undefined => {
+      const time = header === undefined ? Number.NaN : Date.parse(header);
+      return Number.isNaN(time) ? undefined : Math.floor(info.lastModified.getTime() / 1000) * 1000 > time;
     };
     const ifMatch = headers['if-match'];
     const ifNoneMatch = headers['if-none-match'];
-    const ifModifiedSince = headers['if-modified-since'];
-    const ifUnmodifiedSince = headers['if-unmodified-since'];
     if (ifMatch !== undefined && !etagMatches(ifMatch, info.etag)) throw failed();
-    if (ifMatch === undefined && ifUnmodifiedSince !== undefined && modified(ifUnmodifiedSince)) throw failed();
+    if (ifMatch === undefined && modifiedSince(headers['if-unmodified-since']) === true) throw failed();
     if (ifNoneMatch !== undefined) return etagMatches(ifNoneMatch, info.etag);
-    return ifModifiedSince !== undefined && !modified(ifModifiedSince);
+    return modifiedSince(headers['if-modified-since']) === false;
   }
 
   private async deleteObjects(request: EdgeRequest, bucket: string): Promise<EdgeResponse> {

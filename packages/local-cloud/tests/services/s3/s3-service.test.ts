@@ -229,6 +229,37 @@ describe('local S3 through the AWS SDK', () => {
       expect(outside.name).toBe('InvalidRange');
     });
 
+    it('answers conditional reads and writes', async () => {
+      // Prepare
+      const { ETag } = await put('data', 'conditional.txt', 'v1');
+      const later = new Date(Date.now() + 60_000);
+
+      // Act
+      const notModified = await errorOf(
+        s3.client.send(new GetObjectCommand({ Bucket: 'data', Key: 'conditional.txt', IfNoneMatch: ETag })),
+      );
+      const wrongEtag = await errorOf(
+        s3.client.send(new GetObjectCommand({ Bucket: 'data', Key: 'conditional.txt', IfMatch: '"0000"' })),
+      );
+      const unmodified = await s3.client.send(
+        new GetObjectCommand({ Bucket: 'data', Key: 'conditional.txt', IfModifiedSince: new Date(0) }),
+      );
+      const notModifiedSince = await errorOf(
+        s3.client.send(new GetObjectCommand({ Bucket: 'data', Key: 'conditional.txt', IfModifiedSince: later })),
+      );
+      const overwriteRefused = await errorOf(
+        s3.client.send(new PutObjectCommand({ Bucket: 'data', Key: 'conditional.txt', Body: 'v2', IfNoneMatch: '*' })),
+      );
+
+      // Assess
+      expect(notModified.$metadata.httpStatusCode).toBe(304);
+      expect(wrongEtag.$metadata.httpStatusCode).toBe(412);
+      expect(await unmodified.Body?.transformToString()).toBe('v1');
+      expect(notModifiedSince.$metadata.httpStatusCode).toBe(304);
+      expect(overwriteRefused.name).toBe('PreconditionFailed');
+      expect(await getText('data', 'conditional.txt')).toBe('v1');
+    });
+
     it('answers NoSuchKey, NotFound and NoSuchBucket', async () => {
       // Act
       const getMissing = await errorOf(s3.client.send(new GetObjectCommand({ Bucket: 'data', Key: 'missing' })));
