@@ -21,7 +21,7 @@ export interface EventSourceMappingProperties {
   BisectBatchOnFunctionError?: boolean | string;
   DestinationConfig?: { OnFailure?: { Destination?: string } };
   Enabled?: boolean | string;
-  /** Accepted; shards are processed one batch at a time whatever its value (see the package README). */
+  /** Accepted, but each shard is processed one batch at a time (as with 1) whatever its value. */
   ParallelizationFactor?: number | string;
   /** SQS only: the most concurrent invocations; default 5 pollers. */
   ScalingConfig?: { MaximumConcurrency?: number | string };

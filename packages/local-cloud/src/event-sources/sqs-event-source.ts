@@ -146,8 +146,9 @@ export class SqsEventSource {
     ) {
       const left = deadline - this.runtime.now();
       if (left <= 0) break;
-      await waker.wait(Math.min(left, this.idleMs));
+      // A queue may hand out fewer messages a call than asked for (SQS: 10): ask again before waiting.
       const more = await this.queues.receive(arn, settings.batchSize - messages.length);
+      if (more.length === 0) await waker.wait(Math.min(left, this.idleMs));
       for (const message of more) {
         messages.push(message);
         bytes += Buffer.byteLength(message.body);
