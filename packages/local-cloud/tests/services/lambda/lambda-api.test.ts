@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   CreateAliasCommand,
   GetFunctionCommand,
@@ -190,6 +191,26 @@ describe('the Lambda API through the AWS SDK', () => {
     await expect(second).rejects.toBeInstanceOf(TooManyRequestsException);
     expect(decodePayload((await first).Payload)).toBe('done');
     client.destroy();
+  });
+
+  it("lets a function call the Lambda API with a client configured by the function's environment", async () => {
+    // Prepare
+    await lambda.runtime.createFunction(definition('echo', ECHO));
+    await lambda.runtime.createFunction(
+      definition('caller', '', { codeDir: join(__dirname, 'fixtures', 'invoke-through-sdk'), timeoutSeconds: 10 }),
+    );
+
+    // Act
+    const response = await lambda.client.send(
+      new InvokeCommand({ FunctionName: 'caller', Payload: encodePayload({ target: 'echo', payload: { hop: 1 } }) }),
+    );
+
+    // Assess
+    expect(response.FunctionError).toBeUndefined();
+    expect(decodePayload(response.Payload)).toEqual({
+      statusCode: 200,
+      payload: expect.objectContaining({ event: { hop: 1 }, invokedFunctionArn: functionArn('echo') }),
+    });
   });
 
   it('answers an operation it does not support with an error naming it', async () => {
