@@ -61,12 +61,14 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://edge');
+      // The raw path, not URL.pathname: that resolves `.` and `..` segments, which are part of S3 object keys.
+      const rawPath = (req.url ?? '/').split('?', 1)[0] || '/';
       const headers = lowerCaseHeaders(req);
       const body = await readBody(req);
       const scope = signingScope(headers, url.searchParams);
       const request: EdgeRequest = {
         method: req.method ?? 'GET',
-        path: url.pathname,
+        path: rawPath,
         query: url.searchParams,
         headers,
         body,
