@@ -236,7 +236,7 @@ export async function startRestApiServer(options: RestApiServerOptions): Promise
       return fail(gatewayErrors.configuration());
     }
 
-    return proxyToLambda(res, requestId, stage, match, integration.Uri ?? '', integration.TimeoutInMillis, {
+    const inbound: InboundRequest = {
       httpMethod,
       path,
       rawQuery,
@@ -247,32 +247,28 @@ export async function startRestApiServer(options: RestApiServerOptions): Promise
       httpVersion: req.httpVersion,
       requestId,
       receivedAt,
-      authorizerContext,
-      accept: headers.accept,
-      fail,
-    });
+    };
+    const response = await proxyToLambda({ inbound, stage, match, authorizerContext, accept: headers.accept });
+    if ('error' in response) return fail(response.error);
+    return writeResponse(res, requestId, response.statusCode, response.headers, response.body);
   }
 
-  async function proxyToLambda(
-    res: ServerResponse,
-    requestId: string,
-    stage: DeployedStage,
-    match: RouteMatch,
-    uri: string,
-    timeoutInMillis: number | undefined,
-    request: InboundRequest & {
-      authorizerContext?: Record<string, unknown>;
-      accept?: string;
-      fail: (error: GatewayError) => void;
-    },
-  ): Promise<void> {
-    const { fail } = request;
-    const functionArn = lambdaArnFromIntegrationUri(uri, stage.variables);
+  /** Calls the function of an AWS_PROXY integration and turns its result into the response, or a gateway error. */
+  async function proxyToLambda(call: {
+    inbound: InboundRequest;
+    stage: DeployedStage;
+    match: RouteMatch;
+    authorizerContext?: Record<string, unknown>;
+    accept?: string;
+  }): Promise<{ statusCode: number; headers: Headers; body: Buffer } | { error: GatewayError }> {
+    const { inbound, stage, match } = call;
+    const integration = match.method.Integration;
+    const functionArn = lambdaArnFromIntegrationUri(integration?.Uri ?? '', stage.variables);
     if (!functionArn) {
-      logger.warn('Integration URI names no Lambda function', { uri, path: match.resource.path });
-      return fail(gatewayErrors.configuration());
+      logger.warn('Integration URI names no Lambda function', { uri: integration?.Uri, path: match.resource.path });
+      return { error: gatewayErrors.configuration() };
     }
-    const event = buildProxyEvent(request, {
+    const event = buildProxyEvent(inbound, {
       accountId,
       restApiId: stage.restApiId,
       stage: stage.stageName,
@@ -282,27 +278,27 @@ export async function startRestApiServer(options: RestApiServerOptions): Promise
       resourcePath: match.resource.path,
       pathParameters: match.pathParameters,
       binaryMediaTypes: stage.deployment.binaryMediaTypes,
-      authorizer: request.authorizerContext,
+      authorizer: call.authorizerContext,
     });
-    const timeoutMs = timeoutInMillis ?? options.integrationTimeoutMs ?? DEFAULT_INTEGRATION_TIMEOUT_MS;
+    const timeoutMs = integration?.TimeoutInMillis ?? options.integrationTimeoutMs ?? DEFAULT_INTEGRATION_TIMEOUT_MS;
 
     let outcome: Awaited<ReturnType<LambdaInvoker['invoke']>> | typeof TIMED_OUT;
     try {
       outcome = await withTimeout(invoker.invoke(functionArn, event, 'RequestResponse'), timeoutMs);
     } catch (error) {
       logger.warn('Lambda invocation failed', { functionArn, error: String(error) });
-      return fail(gatewayErrors.configuration());
+      return { error: gatewayErrors.configuration() };
     }
     if (outcome === TIMED_OUT) {
       logger.warn('Endpoint request timed out', { functionArn, timeoutMs });
-      return fail(gatewayErrors.integrationTimeout());
+      return { error: gatewayErrors.integrationTimeout() };
     }
     if (!outcome.ok) {
       logger.warn('Lambda execution failed with a function error', { functionArn, ...outcome.error });
-      return fail(gatewayErrors.badGateway());
+      return { error: gatewayErrors.badGateway() };
     }
     const parsed = parseProxyResponse(outcome.payload, {
-      accept: request.accept,
+      accept: call.accept,
       binaryMediaTypes: stage.deployment.binaryMediaTypes,
     });
     if (!parsed.ok) {
@@ -310,12 +306,12 @@ export async function startRestApiServer(options: RestApiServerOptions): Promise
         functionArn,
         reason: parsed.reason,
       });
-      return fail(gatewayErrors.badGateway());
+      return { error: gatewayErrors.badGateway() };
     }
     const trace = Object.entries(event.headers).find(([name]) => name.toLowerCase() === 'x-amzn-trace-id')?.[1];
     const headers: Headers = [...parsed.response.headers];
     if (trace) headers.push(['X-Amzn-Trace-Id', trace]);
-    writeResponse(res, requestId, parsed.response.statusCode, headers, parsed.response.body);
+    return { statusCode: parsed.response.statusCode, headers, body: parsed.response.body };
   }
 
   const server = createServer((req, res) => {
