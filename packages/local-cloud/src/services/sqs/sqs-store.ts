@@ -435,10 +435,10 @@ export class SqsStore implements QueueSender, Flushable {
       const now = Date.now();
       if (received.length > 0 || now >= deadline || this.closed) return received;
       const nextVisible = queue.messages.reduce(
-        (soonest, m) => Math.min(soonest, m.visibleAt),
+        (soonest, m) => (m.visibleAt > now ? Math.min(soonest, m.visibleAt) : soonest),
         Number.POSITIVE_INFINITY,
       );
-      await this.waitForChange(queue.name, Math.min(deadline, Math.max(nextVisible, now + 1)) - now);
+      await this.waitForChange(queue.name, Math.min(deadline, nextVisible) - now);
     }
   }
 
