@@ -92,10 +92,33 @@ export class EventSourceMappingManager implements Flushable {
     };
   }
 
-  /** Creates the mapping, or updates the one of the same event source and function; starts it when enabled. */
-  async createEventSourceMapping(props: EventSourceMappingProperties): Promise<EventSourceMappingConfiguration> {
+  /**
+   * Creates the mapping, or updates the one of the same event source and function; starts it when enabled.
+   * `uuid` is the id to use, such as the one the CloudFormation interpreter gave the resource; without it the id is
+   * derived from the event source and the function. Checkpoints are kept under the id, so it must be stable across
+   * restarts.
+   */
+  async createEventSourceMapping(
+    props: EventSourceMappingProperties,
+    options: { uuid?: string } = {},
+  ): Promise<EventSourceMappingConfiguration> {
     if (this.closed) throw new Error('The event source mapping manager is closed');
     const settings = resolveEventSourceMapping(props, this.accountId);
+    if (options.uuid) settings.uuid = options.uuid;
+    for (const other of this.mappings.values()) {
+      const same = other.settings;
+      if (
+        same.uuid !== settings.uuid &&
+        same.eventSourceArn === settings.eventSourceArn &&
+        same.functionArn === settings.functionArn
+      ) {
+        throw new AwsServiceError(
+          'ResourceConflictException',
+          `An event source mapping with ${settings.eventSourceArn} and function ${settings.functionArn} already exists. Please update or delete the existing mapping with UUID ${same.uuid}`,
+          409,
+        );
+      }
+    }
     const existing = this.mappings.get(settings.uuid);
     if (existing && JSON.stringify(existing.settings) === JSON.stringify(settings)) return this.describe(existing);
     if (existing) await this.halt(existing);

@@ -19,5 +19,5 @@ export type {
   KinesisTimeWindowEvent,
 } from './kinesis-event';
 export type { EventSourceLogger } from './runtime';
-export type { QueueSource, ReceivedMessage, StreamRecord, StreamSource, StreamStartingPosition } from './sources';
+export type { QueueMessage, QueueSource, StreamRecord, StreamSource, StreamStartingPosition } from './sources';
 export type { SqsEvent, SqsEventRecord } from './sqs-event-source';

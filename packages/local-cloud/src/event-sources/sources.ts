@@ -38,7 +38,7 @@ export interface StreamSource {
 }
 
 /** A message as an SQS ReceiveMessage call hands it out (one receipt). */
-export interface ReceivedMessage {
+export interface QueueMessage {
   messageId: string;
   receiptHandle: string;
   body: string;
@@ -61,7 +61,7 @@ export interface QueueSource {
    * Receives up to `maxMessages` visible messages (possibly none) and hides them for `visibilityTimeoutSeconds`, or
    * for the queue's own visibility timeout when it is not given. Rejects if there is no such queue.
    */
-  receive(queueArn: string, maxMessages: number, visibilityTimeoutSeconds?: number): Promise<ReceivedMessage[]>;
+  receive(queueArn: string, maxMessages: number, visibilityTimeoutSeconds?: number): Promise<QueueMessage[]>;
   /** Deletes a received message; a stale receipt handle is not an error. */
   delete(queueArn: string, receiptHandle: string): Promise<void>;
   /**

@@ -2,7 +2,7 @@ import type { MessageAttributeValue } from '../contracts';
 import type { EventSourceMappingSettings } from './event-source-mapping';
 import { batchItemFailures, invokeSynchronously } from './invocation';
 import { type EventSourceRuntime, errorMessage, Waker } from './runtime';
-import type { QueueSource, ReceivedMessage } from './sources';
+import type { QueueMessage, QueueSource } from './sources';
 
 /** One record of the event Lambda hands a function mapped to an SQS queue. */
 export interface SqsEventRecord {
@@ -50,7 +50,7 @@ function lambdaAttributes(attributes: Record<string, MessageAttributeValue> | un
   return converted;
 }
 
-export function sqsEventRecord(message: ReceivedMessage, eventSourceArn: string, region: string): SqsEventRecord {
+export function sqsEventRecord(message: QueueMessage, eventSourceArn: string, region: string): SqsEventRecord {
   return {
     messageId: message.messageId,
     receiptHandle: message.receiptHandle,
@@ -132,7 +132,7 @@ export class SqsEventSource {
   }
 
   /** A batch: what is there now, or, with a batching window, what arrives until the batch is full or the window ends. */
-  private async collect(waker: Waker): Promise<ReceivedMessage[]> {
+  private async collect(waker: Waker): Promise<QueueMessage[]> {
     const { settings } = this;
     const arn = settings.eventSourceArn;
     const messages = await this.queues.receive(arn, settings.batchSize);
@@ -157,7 +157,7 @@ export class SqsEventSource {
     return messages;
   }
 
-  private async process(messages: ReceivedMessage[]): Promise<void> {
+  private async process(messages: QueueMessage[]): Promise<void> {
     const { settings } = this;
     const event: SqsEvent = {
       Records: messages.map((message) => sqsEventRecord(message, settings.eventSourceArn, settings.region)),

@@ -435,6 +435,25 @@ describe('Kinesis event source mappings', () => {
     });
   });
 
+  it('takes the id it is given, and refuses a second mapping of the same stream and function', async () => {
+    // Prepare
+    const fn = recordingFunction<KinesisEvent>();
+    const first = await mapping(fn.invoker).created;
+    const props = { EventSourceArn: STREAM_ARN, FunctionName: 'aggregator', StartingPosition: 'LATEST' as const };
+
+    // Act
+    const conflict = await manager
+      ?.createEventSourceMapping(props, { uuid: '2b733gdc-8ac3-cdf5-af3a-1827b3b11284' })
+      .catch((error: unknown) => error);
+    await manager?.deleteEventSourceMapping(first.UUID);
+    const created = await manager?.createEventSourceMapping(props, { uuid: '2b733gdc-8ac3-cdf5-af3a-1827b3b11284' });
+
+    // Assess
+    expect(conflict).toMatchObject({ code: 'ResourceConflictException', status: 409 });
+    expect(created?.UUID).toBe('2b733gdc-8ac3-cdf5-af3a-1827b3b11284');
+    expect(manager?.listEventSourceMappings().map((configuration) => configuration.UUID)).toEqual([created?.UUID]);
+  });
+
   it('rejects a mapping to a stream that does not exist', async () => {
     // Prepare
     const fn = recordingFunction<KinesisEvent>();

@@ -1,10 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  EventSourceMappingManager,
-  type QueueSource,
-  type ReceivedMessage,
-  type SqsEvent,
-} from '../../src/event-sources';
+import { EventSourceMappingManager, type QueueMessage, type QueueSource, type SqsEvent } from '../../src/event-sources';
 import { recordingFunction, sleep, waitFor } from './helpers';
 
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:commands';
@@ -25,7 +20,7 @@ function inMemoryQueue(visibilityTimeoutMs = 200) {
     remaining: () => messages.map((message) => message.body),
     async receive(_queueArn, maxMessages, visibilityTimeoutSeconds) {
       const now = Date.now();
-      const received: ReceivedMessage[] = [];
+      const received: QueueMessage[] = [];
       for (const message of messages) {
         if (received.length >= maxMessages) break;
         if (message.visibleAt > now) continue;

@@ -5,8 +5,10 @@
 export { MAX_HASH_KEY, partitionKeyHash } from './hash-key';
 export {
   type CreateStreamInput,
+  createStreamInputFromTemplate,
   KinesisService,
   type KinesisServiceOptions,
+  type KinesisStreamProperties,
   MAX_PUT_RECORDS,
   MAX_RECORD_BYTES,
   type PutRecordResult,

@@ -36,12 +36,42 @@ export interface CreateStreamInput {
   /** Required for PROVISIONED streams; ON_DEMAND streams start with 4 shards. */
   shardCount?: number;
   streamMode?: StreamMode;
+  /** 24 to 8760; default 24. */
   retentionPeriodHours?: number;
+  tags?: Record<string, string>;
 }
 
 export interface PutRecordResult {
   shardId: string;
   sequenceNumber: string;
+}
+
+/** The resolved properties of an `AWS::Kinesis::Stream` (numbers may come as strings). */
+export interface KinesisStreamProperties {
+  Name?: string;
+  ShardCount?: number | string;
+  StreamModeDetails?: { StreamMode?: StreamMode };
+  RetentionPeriodHours?: number | string;
+  Tags?: { Key: string; Value: string }[];
+}
+
+/**
+ * The CreateStream input for an `AWS::Kinesis::Stream` created under `streamName`. A provisioned stream without a
+ * ShardCount gets one shard.
+ */
+export function createStreamInputFromTemplate(
+  streamName: string,
+  properties: KinesisStreamProperties,
+): CreateStreamInput {
+  const streamMode = properties.StreamModeDetails?.StreamMode ?? 'PROVISIONED';
+  return {
+    streamName,
+    streamMode,
+    shardCount: streamMode === 'ON_DEMAND' ? undefined : Number(properties.ShardCount ?? 1),
+    retentionPeriodHours:
+      properties.RetentionPeriodHours === undefined ? undefined : Number(properties.RetentionPeriodHours),
+    tags: Object.fromEntries((properties.Tags ?? []).map((tag) => [tag.Key, tag.Value])),
+  };
 }
 
 /** Called with the id of a shard that has new records; calls for a burst of puts are coalesced. */
@@ -150,14 +180,19 @@ export class KinesisService implements AwsService, Flushable {
         `Value '${shardCount}' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1`,
       );
     }
+    const retentionPeriodHours = input.retentionPeriodHours ?? 24;
+    if (!Number.isInteger(retentionPeriodHours) || retentionPeriodHours < 24 || retentionPeriodHours > 8760) {
+      throw invalidArgument(`RetentionPeriodHours must be between 24 and 8760, got ${retentionPeriodHours}`);
+    }
     const stream = new KinesisStream({
       name: streamName,
       arn: this.streamArn(streamName),
       createdAt: this.now(),
       mode,
       shardCount,
-      retentionPeriodHours: input.retentionPeriodHours ?? 24,
+      retentionPeriodHours,
     });
+    for (const [key, value] of Object.entries(input.tags ?? {})) stream.tags.set(key, value);
     this.streams.set(streamName, stream);
     return stream;
   }
@@ -341,13 +376,12 @@ export class KinesisService implements AwsService, Flushable {
         `Value '${mode}' at 'streamModeDetails.streamMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, ON_DEMAND]`,
       );
     }
-    const stream = this.createStream({
+    this.createStream({
       streamName: this.requiredString(input, 'StreamName', 'streamName'),
       shardCount: input.ShardCount === undefined ? undefined : Number(input.ShardCount),
       streamMode: mode,
+      tags: (input.Tags ?? {}) as Record<string, string>,
     });
-    const tags = (input.Tags ?? {}) as Record<string, string>;
-    for (const [key, value] of Object.entries(tags)) stream.tags.set(key, value);
     return {};
   }
 
