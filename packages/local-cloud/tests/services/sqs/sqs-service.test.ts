@@ -21,6 +21,7 @@ import {
   SQSServiceException,
   UnsupportedOperation,
 } from '@aws-sdk/client-sqs';
+import type { QueueSource } from '../../../src/event-sources/sources';
 import { md5OfMessageAttributes, toSqsEventRecord } from '../../../src/services/sqs';
 import { type LocalSqs, startLocalSqs } from './sqs-fixture';
 
@@ -432,9 +433,10 @@ describe('local SQS in-process', () => {
   it('serves event source mappings: receive without waiting, delete, and wake-ups when messages become visible', async () => {
     // Prepare
     const sqs = await startLocalSqs();
+    const source: QueueSource = sqs.store;
     const queue = sqs.store.createQueue('mapped', { VisibilityTimeout: '1' });
     const wakeUps: number[] = [];
-    const unsubscribe = sqs.store.subscribe(queue.arn, () => wakeUps.push(Date.now()));
+    const unsubscribe = source.subscribe?.(queue.arn, () => wakeUps.push(Date.now())) ?? (() => {});
     try {
       await sqs.store.sendToQueue(queue.arn, 'bytes', {
         raw: { DataType: 'Binary', BinaryValue: new Uint8Array([7, 8]) },
