@@ -68,6 +68,12 @@ export class DeployedFunction {
     this.pump();
   }
 
+  /** Changes what does not need new environments (destinations, retries, concurrency). */
+  reconfigure(definition: ResolvedDefinition): void {
+    this.spec = { ...this.spec, definition };
+    this.pump();
+  }
+
   /**
    * Runs one invocation in an environment. With `throttle`, an invocation over the concurrency limit fails with
    * TooManyRequestsException when the function has reserved concurrency (as Lambda answers a synchronous call);

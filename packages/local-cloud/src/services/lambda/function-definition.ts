@@ -140,3 +140,25 @@ export function resolveDefinition(definition: FunctionDefinition): ResolvedDefin
         : inRange('ReservedConcurrentExecutions', definition.reservedConcurrency, 0, 1000),
   };
 }
+
+/** What an AWS::Lambda::EventInvokeConfig (PutFunctionEventInvokeConfig) sets; what it leaves out stays as it was. */
+export interface EventInvokeConfig {
+  maximumRetryAttempts?: number;
+  maximumEventAgeSeconds?: number;
+  onSuccessDestinationArn?: string;
+  onFailureDestinationArn?: string;
+}
+
+/** A definition with an event invoke config laid over it, checked as Lambda checks it. */
+export function withEventInvokeConfig(definition: ResolvedDefinition, config: EventInvokeConfig): ResolvedDefinition {
+  const result = { ...definition };
+  if (config.maximumRetryAttempts !== undefined) {
+    result.maximumRetryAttempts = inRange('MaximumRetryAttempts', config.maximumRetryAttempts, 0, 2);
+  }
+  if (config.maximumEventAgeSeconds !== undefined) {
+    result.maximumEventAgeSeconds = inRange('MaximumEventAgeInSeconds', config.maximumEventAgeSeconds, 60, 21600);
+  }
+  if (config.onSuccessDestinationArn !== undefined) result.onSuccessDestinationArn = config.onSuccessDestinationArn;
+  if (config.onFailureDestinationArn !== undefined) result.onFailureDestinationArn = config.onFailureDestinationArn;
+  return result;
+}

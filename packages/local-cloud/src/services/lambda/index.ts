@@ -6,12 +6,22 @@
  * @packageDocumentation
  */
 export type { QueuedEvent } from './async-invocations';
+export {
+  type FunctionCodeProperty,
+  LAMBDA_RESOURCE_TYPES,
+  type LambdaProviderOptions,
+  type LambdaResourceType,
+  type LocalCode,
+  lambdaResourceProviders,
+  serverlessArtifacts,
+} from './cloudformation-provider';
 export type { DestinationCondition, DestinationRecord } from './destinations';
 export {
   DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
   DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
   DEFAULT_MEMORY_SIZE_MB,
   DEFAULT_TIMEOUT_SECONDS,
+  type EventInvokeConfig,
   type FunctionDefinition,
   RESERVED_ENVIRONMENT_VARIABLES,
 } from './function-definition';

@@ -5,7 +5,12 @@ import { AwsServiceError, DEFAULT_REGION, LOCAL_ACCOUNT_ID } from '../../edge/aw
 import { AsyncInvocationQueue } from './async-invocations';
 import { DeployedFunction } from './deployed-function';
 import { describeDirectory, pruneUnpacked, unpackZip } from './function-code';
-import { type FunctionDefinition, resolveDefinition } from './function-definition';
+import {
+  type EventInvokeConfig,
+  type FunctionDefinition,
+  resolveDefinition,
+  withEventInvokeConfig,
+} from './function-definition';
 import { FunctionLog, hostConsole, type LogConsole } from './function-log';
 import {
   DEFAULT_FUNCTION_CREDENTIALS,
@@ -129,6 +134,7 @@ export class LambdaRuntime implements LambdaInvoker {
   private readonly functions = new Map<string, DeployedFunction>();
   private readonly metadata = new Map<string, FunctionMetadata>();
   private readonly qualifiers = new Map<string, Set<string>>();
+  private readonly eventInvokeConfigs = new Map<string, EventInvokeConfig>();
   private readonly logs = new Map<string, FunctionLog>();
   private readonly creating = new Map<string, Promise<unknown>>();
   private readonly queue: AsyncInvocationQueue;
@@ -177,6 +183,25 @@ export class LambdaRuntime implements LambdaInvoker {
     return next;
   }
 
+  /**
+   * Sets how asynchronous invocations of a function are retried and where their outcome goes, as
+   * AWS::Lambda::EventInvokeConfig does; it holds until changed, across later `createFunction` calls.
+   */
+  putEventInvokeConfig(functionNameOrArn: string, config: EventInvokeConfig): Promise<void> {
+    this.assertOpen();
+    const name = this.resolve(functionNameOrArn).fn.definition.functionName;
+    const previous = this.creating.get(name) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(() => {
+        const { fn } = this.resolve(name);
+        fn.reconfigure(withEventInvokeConfig(fn.definition, config));
+        this.eventInvokeConfigs.set(name, { ...this.eventInvokeConfigs.get(name), ...config });
+      });
+    this.creating.set(name, next);
+    return next;
+  }
+
   /** Deletes a function: its environments end, its queued asynchronous events are dropped. */
   async deleteFunction(functionNameOrArn: string): Promise<void> {
     const { fn } = this.resolve(functionNameOrArn);
@@ -184,6 +209,7 @@ export class LambdaRuntime implements LambdaInvoker {
     this.functions.delete(name);
     this.metadata.delete(name);
     this.qualifiers.delete(name);
+    this.eventInvokeConfigs.delete(name);
     await fn.close();
   }
 
@@ -304,8 +330,8 @@ export class LambdaRuntime implements LambdaInvoker {
   }
 
   private async applyDefinition(input: FunctionDefinition): Promise<FunctionConfiguration> {
-    const definition = resolveDefinition(input);
-    const name = definition.functionName;
+    const name = input.functionName;
+    const definition = withEventInvokeConfig(resolveDefinition(input), this.eventInvokeConfigs.get(name) ?? {});
     const code = definition.zipFile
       ? await unpackZip(definition.zipFile, this.functionsDir, name)
       : await describeDirectory(definition.codeDir as string);
