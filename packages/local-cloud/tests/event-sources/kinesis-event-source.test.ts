@@ -210,6 +210,32 @@ describe('Kinesis event source mappings', () => {
     expect(Date.parse(second?.window.start as string)).toBe(Date.parse(first?.window.end as string));
   });
 
+  it('terminates a window early when its state outgrows 1 MB, and goes on in the same window afresh', async () => {
+    // Prepare
+    const fn = recordingFunction<KinesisTimeWindowEvent>((event) => ({
+      state: payloads(event).includes('big') ? { blob: 'x'.repeat(1024 * 1024) } : { small: true },
+    }));
+    await mapping(fn.invoker, { BatchSize: 1, TumblingWindowInSeconds: 1, StartingPosition: 'LATEST' }).created;
+    await sleep(1000 - (Date.now() % 1000) + 20);
+
+    // Act
+    kinesis.putRecord('telemetry', 'big', 'device-1');
+    kinesis.putRecord('telemetry', 'next', 'device-1');
+    await waitFor(() => fn.events.filter((event) => event.isFinalInvokeForWindow).length === 2);
+
+    // Assess
+    expect(
+      fn.events.map((event) => [payloads(event), event.isFinalInvokeForWindow, event.isWindowTerminatedEarly]),
+    ).toEqual([
+      [['big'], false, false],
+      [[], true, true],
+      [['next'], false, false],
+      [[], true, false],
+    ]);
+    expect(fn.events[2]?.state).toEqual({});
+    expect(new Set(fn.events.map((event) => event.window.start)).size).toBe(1);
+  });
+
   it('treats a tumbling window answer without a state as a failure', async () => {
     // Prepare
     let calls = 0;
