@@ -64,8 +64,14 @@ export class AsyncInvocationQueue {
     private readonly settings: AsyncQueueSettings,
   ) {
     if (existsSync(settings.stateFile)) {
-      const state = JSON.parse(readFileSync(settings.stateFile, 'utf8')) as { events?: QueuedEvent[] };
-      this.parked = state.events ?? [];
+      try {
+        const state = JSON.parse(readFileSync(settings.stateFile, 'utf8')) as { events?: QueuedEvent[] };
+        this.parked = Array.isArray(state.events) ? state.events : [];
+      } catch (error) {
+        // A file cut short by a crash loses its events, not the local cloud's start.
+        const reason = error instanceof Error ? error.message : String(error);
+        console.warn(`[lambda] Ignored unreadable ${settings.stateFile}: ${reason}`);
+      }
     }
   }
 

@@ -88,7 +88,8 @@ export class Sandbox {
   private lastRequestId = '-';
   private initReported = false;
   private maxMemoryUsedMb = 0;
-  private collector: string[] | undefined;
+  /** The lines of the invocation under way; the first one's include the init phase's. */
+  private collector: string[] | undefined = [];
   private endRun: ((end: RunEnd) => void) | undefined;
   private exited: Promise<void>;
   /** Called once when the environment ends, whatever the cause. */
@@ -169,7 +170,7 @@ export class Sandbox {
 
   /** Runs one invocation; never rejects: failures are an outcome with `error`. */
   async invoke(request: InvocationRequest): Promise<InvocationOutcome> {
-    this.collector = [];
+    this.collector ??= [];
     this.worker.ref();
     const { requestId } = request;
     const timeoutMs = this.definition.timeoutSeconds * 1000;

@@ -140,6 +140,7 @@ describe('the Lambda API through the AWS SDK', () => {
     // Assess
     const log = Buffer.from(response.LogResult ?? '', 'base64').toString('utf8');
     const { requestId } = decodePayload(response.Payload) as { requestId: string };
+    expect(log).toMatch(/^INIT_START Runtime Version: nodejs22\.x/);
     expect(log).toContain(`START RequestId: ${requestId} Version: $LATEST`);
     expect(log).toMatch(new RegExp(`\\t${requestId}\\tINFO\\techoing {"n":7}`));
     expect(log).toContain(`END RequestId: ${requestId}`);
