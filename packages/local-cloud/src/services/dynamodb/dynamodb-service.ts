@@ -1,0 +1,200 @@
+import { request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { AwsService, EdgeRequest, EdgeResponse } from '../../edge/aws-service';
+import { JsonSnapshotFile } from '../sqs/json-snapshot-file';
+
+// dynalite ships no types; this is the part of its API used here.
+type DynaliteFactory = (options: {
+  path?: string;
+  createTableMs: number;
+  deleteTableMs: number;
+  updateTableMs: number;
+}) => Server;
+const dynalite = require('dynalite') as DynaliteFactory;
+
+interface TimeToLive {
+  AttributeName: string;
+  Enabled: boolean;
+}
+
+export interface DynamoDbServiceOptions {
+  /** LevelDB files go under `<dataDir>/dynamodb`; in memory without it. */
+  dataDir?: string;
+  /** How often expired items (DynamoDB TTL) are deleted; AWS deletes them within days, locally within this. */
+  ttlSweepIntervalMs?: number;
+}
+
+/**
+ * DynamoDB: dynalite (a real implementation of the DynamoDB API on LevelDB), reached through the edge endpoint.
+ * Time to live, which dynalite lacks, is answered here: `UpdateTimeToLive` and `DescribeTimeToLive` keep the setting,
+ * and a sweeper deletes expired items.
+ */
+export class DynamoDbService implements AwsService {
+  readonly signingName = 'dynamodb';
+  private server: Server | undefined;
+  private port = 0;
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly timeToLive = new Map<string, TimeToLive>();
+  private readonly snapshot: JsonSnapshotFile | undefined;
+
+  constructor(private readonly options: DynamoDbServiceOptions = {}) {
+    if (options.dataDir) {
+      this.snapshot = new JsonSnapshotFile(join(options.dataDir, 'dynamodb-ttl.json'), () =>
+        Object.fromEntries(this.timeToLive),
+      );
+      const saved = this.snapshot.load() as Record<string, TimeToLive> | undefined;
+      for (const [table, ttl] of Object.entries(saved ?? {})) this.timeToLive.set(table, ttl);
+    }
+  }
+
+  /** The dynalite endpoint, for clients inside the local cloud that need no edge. */
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const server = dynalite({
+      ...(this.options.dataDir ? { path: join(this.options.dataDir, 'dynamodb') } : {}),
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+    const interval = this.options.ttlSweepIntervalMs ?? 60_000;
+    this.sweeper = setInterval(() => void this.sweepExpired().catch(() => undefined), interval);
+    this.sweeper.unref();
+  }
+
+  async handle(request: EdgeRequest): Promise<EdgeResponse> {
+    const target = request.headers['x-amz-target'] ?? '';
+    const operation = target.split('.')[1];
+    if (operation === 'UpdateTimeToLive') return this.updateTimeToLive(request);
+    if (operation === 'DescribeTimeToLive') return this.describeTimeToLive(request);
+    return this.forward(request);
+  }
+
+  /** Sets a table's time to live as `UpdateTimeToLive` does (also used when deploying a template). */
+  setTimeToLive(tableName: string, spec: TimeToLive): void {
+    this.timeToLive.set(tableName, spec);
+    this.snapshot?.changed();
+  }
+
+  private updateTimeToLive(request: EdgeRequest): EdgeResponse {
+    const body = JSON.parse(request.body.toString('utf8')) as {
+      TableName: string;
+      TimeToLiveSpecification: TimeToLive;
+    };
+    this.setTimeToLive(body.TableName, body.TimeToLiveSpecification);
+    return json({ TimeToLiveSpecification: body.TimeToLiveSpecification });
+  }
+
+  private describeTimeToLive(request: EdgeRequest): EdgeResponse {
+    const { TableName } = JSON.parse(request.body.toString('utf8')) as { TableName: string };
+    const ttl = this.timeToLive.get(TableName);
+    return json({
+      TimeToLiveDescription: ttl?.Enabled
+        ? { TimeToLiveStatus: 'ENABLED', AttributeName: ttl.AttributeName }
+        : { TimeToLiveStatus: 'DISABLED' },
+    });
+  }
+
+  /** Sends a request to dynalite and its answer back, unchanged. */
+  private forward(request: EdgeRequest): Promise<EdgeResponse> {
+    return this.call(request.headers['x-amz-target'] ?? '', request.body, request.headers['content-type']);
+  }
+
+  private call(target: string, body: Buffer, contentType = 'application/x-amz-json-1.0'): Promise<EdgeResponse> {
+    return new Promise((resolve, reject) => {
+      const outgoing = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          method: 'POST',
+          path: '/',
+          headers: {
+            'content-type': contentType,
+            'x-amz-target': target,
+            'content-length': body.length,
+            // dynalite checks that a request is signed, not the signature.
+            authorization:
+              'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+            'x-amz-date': '20260101T000000Z',
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            const headers: Record<string, string> = {};
+            for (const name of ['content-type', 'x-amz-crc32']) {
+              const value = response.headers[name];
+              if (typeof value === 'string') headers[name] = value;
+            }
+            resolve({ status: response.statusCode ?? 500, headers, body: Buffer.concat(chunks) });
+          });
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+  }
+
+  private async op<T>(operation: string, input: unknown): Promise<T> {
+    const answer = await this.call(`DynamoDB_20120810.${operation}`, Buffer.from(JSON.stringify(input)));
+    const body = JSON.parse(String(answer.body)) as T & { __type?: string; message?: string };
+    if (answer.status >= 400) throw new Error(`${operation}: ${body.__type ?? answer.status} ${body.message ?? ''}`);
+    return body;
+  }
+
+  /** Deletes the items whose TTL attribute (epoch seconds) has passed. */
+  async sweepExpired(nowSeconds = Date.now() / 1000): Promise<number> {
+    let deleted = 0;
+    for (const [table, ttl] of this.timeToLive) {
+      if (!ttl.Enabled) continue;
+      const { Table } = await this.op<{ Table: { KeySchema: { AttributeName: string }[] } }>('DescribeTable', {
+        TableName: table,
+      }).catch(() => ({ Table: undefined }));
+      if (!Table) continue;
+      const keys = Table.KeySchema.map((k) => k.AttributeName);
+      let start: unknown;
+      do {
+        const page = await this.op<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: unknown }>('Scan', {
+          TableName: table,
+          FilterExpression: '#ttl < :now',
+          ExpressionAttributeNames: { '#ttl': ttl.AttributeName },
+          ExpressionAttributeValues: { ':now': { N: String(Math.floor(nowSeconds)) } },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        });
+        for (const item of page.Items ?? []) {
+          const key = Object.fromEntries(keys.map((k) => [k, item[k]]));
+          await this.op('DeleteItem', { TableName: table, Key: key });
+          deleted++;
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+    return deleted;
+  }
+
+  async flush(): Promise<void> {
+    await this.snapshot?.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    await this.flush();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+function json(body: unknown): EdgeResponse {
+  return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: JSON.stringify(body) };
+}

@@ -1,0 +1,100 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { type EdgeServer, startEdgeServer } from '../../../src/edge/edge-server';
+import { DynamoDbService } from '../../../src/services/dynamodb';
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+async function start(dataDir?: string) {
+  const service = new DynamoDbService({ ...(dataDir ? { dataDir } : {}), ttlSweepIntervalMs: 3_600_000 });
+  await service.start();
+  const edge = await startEdgeServer({ services: [service] });
+  const client = new DynamoDBClient({ endpoint: edge.url, region: 'us-east-1', credentials });
+  return { service, edge, client };
+}
+
+async function stop({ service, edge, client }: { service: DynamoDbService; edge: EdgeServer; client: DynamoDBClient }) {
+  client.destroy();
+  await edge.close();
+  await service.close();
+}
+
+const table = (name: string) =>
+  new CreateTableCommand({
+    TableName: name,
+    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
+
+describe('DynamoDB through the edge endpoint', () => {
+  it('keeps items across a restart on the same data folder', async () => {
+    // Prepare
+    const dataDir = await mkdtemp(join(tmpdir(), 'dynamodb-'));
+    const first = await start(dataDir);
+    await first.client.send(table('devices'));
+    await first.client.send(new PutItemCommand({ TableName: 'devices', Item: { id: { S: 'a' }, n: { N: '1' } } }));
+    await stop(first);
+
+    // Act
+    const second = await start(dataDir);
+    const answer = await second.client.send(new GetItemCommand({ TableName: 'devices', Key: { id: { S: 'a' } } }));
+    await stop(second);
+
+    // Assess
+    expect(answer.Item).toEqual({ id: { S: 'a' }, n: { N: '1' } });
+  });
+
+  it('keeps the time to live of a table and deletes expired items', async () => {
+    // Prepare
+    const cloud = await start();
+    await cloud.client.send(table('metrics'));
+    await cloud.client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: 'metrics',
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      }),
+    );
+    const now = Math.floor(Date.now() / 1000);
+    await cloud.client.send(
+      new PutItemCommand({ TableName: 'metrics', Item: { id: { S: 'old' }, expiresAt: { N: String(now - 10) } } }),
+    );
+    await cloud.client.send(
+      new PutItemCommand({ TableName: 'metrics', Item: { id: { S: 'new' }, expiresAt: { N: String(now + 3600) } } }),
+    );
+
+    // Act
+    const deleted = await cloud.service.sweepExpired();
+    const described = await cloud.client.send(new DescribeTimeToLiveCommand({ TableName: 'metrics' }));
+    const old = await cloud.client.send(new GetItemCommand({ TableName: 'metrics', Key: { id: { S: 'old' } } }));
+    const kept = await cloud.client.send(new GetItemCommand({ TableName: 'metrics', Key: { id: { S: 'new' } } }));
+    await stop(cloud);
+
+    // Assess
+    expect(deleted).toBe(1);
+    expect(described.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+    expect(old.Item).toBeUndefined();
+    expect(kept.Item).toBeDefined();
+  });
+
+  it('answers DynamoDB errors as the SDK expects them', async () => {
+    // Prepare
+    const cloud = await start();
+
+    // Act
+    const reading = cloud.client.send(new GetItemCommand({ TableName: 'missing', Key: { id: { S: 'a' } } }));
+
+    // Assess
+    await expect(reading).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await stop(cloud);
+  });
+});
