@@ -2,8 +2,8 @@ import type { Expression, Query, SelectItem } from './ast';
 import type { Env, Evaluator } from './env';
 import { SqlParseError } from './errors';
 import { argumentsKey, castFunction, FUNCTIONS, getFrom, topicLevel } from './functions';
-import { binaryFunction, compare, decimalResult, member, negate, not } from './operators';
-import { isNumeric, isRecord, type SqlValue, sqlEquals, toDecimal } from './values';
+import { binaryFunction, compare, decimalResult, exact, member, negate, not } from './operators';
+import { decimalPlaces, isNumeric, isRecord, type SqlValue, sqlEquals, toDecimal } from './values';
 
 /** What a compilation learns about the statement while it compiles it. */
 export interface CompileState {
@@ -215,6 +215,26 @@ function compileBinary(e: Extract<Expression, { kind: 'binary' }>, state: Compil
       default:
         break;
     }
+  }
+  if (typeof rightConst === 'number' && !Number.isInteger(rightConst) && (op === '*' || op === '+' || op === '-')) {
+    // Decimal arithmetic with a decimal literal (`t * 1.8`): the literal's decimal places are known now.
+    const k = rightConst;
+    const kPlaces = decimalPlaces(k);
+    const v1 = state.v1;
+    const f = binaryFunction(op, v1);
+    if (op === '*') {
+      return (root, env) => {
+        const a = l(root, env);
+        return typeof a === 'number' ? decimalResult(exact(a * k, decimalPlaces(a) + kPlaces), v1) : f(a, k);
+      };
+    }
+    const sign = op === '+' ? 1 : -1;
+    return (root, env) => {
+      const a = l(root, env);
+      return typeof a === 'number'
+        ? decimalResult(exact(a + sign * k, Math.max(decimalPlaces(a), kPlaces)), v1)
+        : f(a, k);
+    };
   }
   if (op === '=' || op === '<>') {
     const negated = op === '<>';

@@ -4,6 +4,7 @@ import {
   deepEqual,
   isNumeric,
   isRecord,
+  POW10,
   type SqlValue,
   sqlEquals,
   toBoolean,
@@ -19,8 +20,11 @@ export function decimalResult(r: number, v1: boolean): SqlValue {
 }
 
 /** Rounds a double to `places` decimal places, undoing binary floating point noise (0.1 + 0.2 = 0.3). */
-function exact(r: number, places: number): number {
-  return places > 0 && places <= 20 && Number.isFinite(r) ? Number(r.toFixed(places)) : r;
+export function exact(r: number, places: number): number {
+  if (places <= 0 || places > 20 || !Number.isFinite(r)) return r;
+  const f = POW10[places] as number;
+  const scaled = r * f;
+  return Math.abs(scaled) < 9007199254740991 ? Math.round(scaled) / f : Number(r.toFixed(places));
 }
 
 /** Applies an arithmetic operator to two numbers; `bothInt` when both operands are Ints. */

@@ -212,9 +212,17 @@ export function getOwn(o: { [key: string]: SqlValue }, key: string): SqlValue {
   return Object.hasOwn(o, key) ? o[key] : undefined;
 }
 
+/** Exact powers of ten as doubles (10^0 … 10^22). */
+export const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
 /** Number of decimal places of a double in its shortest decimal form (0 for an integral value). */
 export function decimalPlaces(n: number): number {
-  if (Number.isInteger(n)) return 0;
+  if (Number.isInteger(n) || !Number.isFinite(n)) return 0;
+  // The smallest p for which some number with p decimal places reads back as n.
+  for (let p = 1; p <= 20; p++) {
+    const f = POW10[p] as number;
+    if (Math.round(n * f) / f === n) return p;
+  }
   const s = String(n);
   const e = s.indexOf('e');
   if (e < 0) return s.length - s.indexOf('.') - 1;
