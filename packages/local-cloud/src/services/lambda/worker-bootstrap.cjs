@@ -37,7 +37,7 @@ function post(message) {
 // host sees an invocation's output before its result.
 function captureStream(stream) {
   stream.write = (chunk, encoding, callback) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(/** @type {any} */ (encoding));
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
     post({ type: 'log', text });
     const done = typeof encoding === 'function' ? encoding : callback;
     if (typeof done === 'function') process.nextTick(done);

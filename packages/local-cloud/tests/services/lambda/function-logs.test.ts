@@ -8,6 +8,7 @@ exports.handler = async (event) => {
   console.log('evaluating', { deviceId: event.deviceId });
   console.error('threshold crossed');
   process.stdout.write('raw line\\n');
+  process.stderr.write(Buffer.from('bytes line\\n'), () => {});
   return 'ok';
 };`;
 
@@ -43,14 +44,15 @@ describe('function logs', () => {
     const [, firstId, secondId] = text.join('\n').match(/START RequestId: (\S+)[\s\S]*START RequestId: (\S+)/) ?? [];
     expect(text[0]).toMatch(/^INIT_START Runtime Version: nodejs22\.x/);
     expect(text[1]).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z\tundefined\tINFO\tloading thresholds$/);
-    expect(text.slice(2, 7)).toEqual([
+    expect(text.slice(2, 8)).toEqual([
       `START RequestId: ${firstId} Version: $LATEST`,
       expect.stringMatching(new RegExp(`Z\\t${firstId}\\tINFO\\tevaluating { deviceId: 'd-1' }$`)),
       expect.stringMatching(new RegExp(`Z\\t${firstId}\\tERROR\\tthreshold crossed$`)),
       'raw line',
+      'bytes line',
       `END RequestId: ${firstId}`,
     ]);
-    expect(text[7]).toMatch(
+    expect(text[8]).toMatch(
       new RegExp(
         `^REPORT RequestId: ${firstId}\\tDuration: [\\d.]+ ms\\tBilled Duration: \\d+ ms\\tMemory Size: 512 MB` +
           '\\tMax Memory Used: \\d+ MB\\tInit Duration: [\\d.]+ ms$',
