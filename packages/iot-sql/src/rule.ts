@@ -29,8 +29,8 @@ export interface MessageContext {
   principal?: string;
   /** `timestamp()` in epoch milliseconds; the time of evaluation when not given. */
   timestamp?: number;
-  /** Source of `newuuid()` values; random UUIDs when not given. */
-  newUuid?: () => string;
+  /** `newuuid()`: a fixed value or a source of values; random UUIDs when not given. */
+  newUuid?: string | (() => string);
   /** `accountid()`. */
   accountId?: string;
   /** `traceid()`; Undefined when not given. */
@@ -135,6 +135,10 @@ export function resolveSqlVersion(source: string, version: string | undefined): 
   });
 }
 
+function constantUuid(uuid: string): () => string {
+  return () => uuid;
+}
+
 /** Builds the environment of one evaluation. */
 export function createEnv(
   context: MessageContext,
@@ -153,7 +157,7 @@ export function createEnv(
     clientId: context.clientId,
     principal: context.principal,
     timestamp: context.timestamp ?? Date.now(),
-    newUuid: context.newUuid ?? randomUUID,
+    newUuid: typeof context.newUuid === 'string' ? constantUuid(context.newUuid) : (context.newUuid ?? randomUUID),
     accountId: context.accountId,
     traceId: context.traceId,
     sourceIp: context.sourceIp,

@@ -341,6 +341,20 @@ const CASES: RuleCase[] = [
   },
   {
     section: 'iot-sql-select',
+    name: 'SELECT VALUE * and keywords as AS names',
+    sql: "SELECT VALUE * FROM 't'",
+    payload: '{"a":1}',
+    expect: { json: '{"a":1}' },
+  },
+  {
+    section: 'iot-sql-select',
+    name: 'keywords can name outputs and nested attributes',
+    sql: "SELECT a.end AS value, a.from AS end FROM 't' WHERE a.end != 2",
+    payload: '{"a":{"end":1,"from":"x"}}',
+    expect: { json: '{"value":1,"end":"x"}' },
+  },
+  {
+    section: 'iot-sql-select',
     name: 'an attribute named value',
     sql: "SELECT value FROM 't'",
     payload: '{"value":3}',
