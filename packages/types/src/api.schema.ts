@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AlarmSchema } from './alarm.schema';
 import { DeviceIdSchema, EpochMillisSchema, MetricNameSchema } from './common.schema';
 import { DeviceConfigurationSchema } from './device-config.schema';
-import { ThresholdRuleSchema, ThresholdRuleSetSchema } from './threshold.schema';
+import { AppliedThresholdRuleSchema, ThresholdRuleSetSchema } from './threshold.schema';
 import { WindowMetricSchema } from './window-metric.schema';
 
 /** Path parameters of every `/devices/{deviceId}/...` route. */
@@ -45,7 +45,7 @@ export type PutThresholdsRequest = z.infer<typeof PutThresholdsRequestSchema>;
 /** The rules that apply to a device: its own, and the fleet defaults for the metrics it has none for. */
 export const GetThresholdsResponseSchema = z.object({
   deviceId: DeviceIdSchema,
-  rules: z.array(ThresholdRuleSchema.and(z.object({ source: z.enum(['device', 'fleet']) }))),
+  rules: z.array(AppliedThresholdRuleSchema),
 });
 export type GetThresholdsResponse = z.infer<typeof GetThresholdsResponseSchema>;
 

@@ -9,10 +9,12 @@ import {
   IoTDataPlaneClient,
   UpdateThingShadowCommand,
   type UpdateThingShadowCommandInput,
+  type UpdateThingShadowCommandOutput,
 } from '@aws-sdk/client-iot-data-plane';
 import { createLogger } from '@iot/lambda-kit';
 import { apiGatewayProxyEvent, lambdaContext } from '@iot/testing';
 import { ProblemDetailsSchema, PutDeviceConfigResponseSchema } from '@iot/types';
+import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { IotDataDeviceShadow } from '../src/adapters/iot-data-device-shadow';
 import { createPutDeviceConfigHandler } from '../src/handlers/put-device-config';
@@ -23,14 +25,19 @@ const handler = createPutDeviceConfigHandler({
   logger: createLogger('test'),
 });
 
-function shadowAccepted(desired: unknown, version: number) {
+function shadowAccepted(desired: unknown, version: number): UpdateThingShadowCommandOutput {
   const body = { state: { desired }, metadata: {}, version, timestamp: 1_767_225_600 };
-  return { payload: new TextEncoder().encode(JSON.stringify(body)) };
+  return {
+    payload: Uint8ArrayBlobAdapter.fromString(JSON.stringify(body)),
+    $metadata: { httpStatusCode: 200 },
+  };
 }
 
 function sentShadowRequest(): { thingName?: string; document: unknown } {
   const input = iotData.commandCalls(UpdateThingShadowCommand)[0]?.args[0].input as UpdateThingShadowCommandInput;
-  return { thingName: input.thingName, document: JSON.parse(new TextDecoder().decode(input.payload)) };
+  const payload =
+    typeof input.payload === 'string' ? input.payload : Buffer.from(input.payload as Uint8Array).toString();
+  return { thingName: input.thingName, document: JSON.parse(payload) };
 }
 
 const put = (deviceId: string, body: unknown, headers: Record<string, string> = {}) =>

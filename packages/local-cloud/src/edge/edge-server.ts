@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttp2Server } from 'node:http2';
+import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { type AwsService, AwsServiceError, DEFAULT_REGION, type EdgeRequest, LOCAL_ACCOUNT_ID } from './aws-service';
 
 /** What `/_local/...` routes answer; the local cloud mounts health and tooling there. */
@@ -51,6 +53,34 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
+ * A stream that yields `first` and then whatever the socket receives, and writes to the socket. An HTTP/2 session
+ * reads its socket natively, past anything pushed back with `unshift`, so the bytes read to tell the protocol are
+ * handed over this way.
+ */
+function replaying(socket: Socket, first: Buffer): Duplex {
+  const duplex = new Duplex({
+    read: () => void socket.resume(),
+    write: (chunk: Buffer, _encoding, done) => void socket.write(chunk, done),
+    final: (done) => {
+      socket.end();
+      done();
+    },
+    destroy: (error, done) => {
+      socket.destroy(error ?? undefined);
+      done(error);
+    },
+  });
+  duplex.push(first);
+  socket.on('data', (chunk: Buffer) => {
+    if (!duplex.push(chunk)) socket.pause();
+  });
+  socket.once('end', () => duplex.push(null));
+  socket.once('error', (error) => duplex.destroy(error));
+  socket.once('close', () => duplex.destroy());
+  return duplex;
+}
+
+/**
  * The edge endpoint: one HTTP port for every emulated AWS service, dispatching on the service name of the SigV4
  * credential scope, so unchanged AWS SDK clients work with only `AWS_ENDPOINT_URL` set.
  */
@@ -58,7 +88,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
   const services = new Map(options.services.map((s) => [s.signingName, s]));
   const localRoutes = options.localRoutes ?? {};
 
-  const server = createServer((req, res) => {
+  const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://edge');
       // The raw path, not URL.pathname: that resolves `.` and `..` segments, which are part of S3 object keys.
@@ -110,13 +140,33 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       const code = error instanceof AwsServiceError ? error.code : 'InternalFailure';
       sendJson(res, status, { __type: code, message: error instanceof Error ? error.message : String(error) });
     });
+  };
+
+  // Most SDK clients speak HTTP/1.1; some (Kinesis) default to HTTP/2 without TLS. One port serves both: the first
+  // bytes of a connection tell which (an HTTP/2 connection opens with its preface, `PRI * HTTP/2.0`).
+  const server = createServer(handleRequest);
+  const http2 = createHttp2Server({}, handleRequest as never);
+  const sockets = new Set<Socket>();
+  const listener = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.once('data', (first: Buffer) => {
+      if (first.subarray(0, 3).toString('latin1') === 'PRI') {
+        http2.emit('connection', replaying(socket, first));
+        return;
+      }
+      socket.pause();
+      socket.unshift(first);
+      server.emit('connection', socket);
+      socket.resume();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    listener.once('error', reject);
+    listener.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
-  const { address, port } = server.address() as AddressInfo;
+  const { address, port } = listener.address() as AddressInfo;
 
   return {
     url: `http://${address}:${port}`,
@@ -126,8 +176,8 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     },
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+        listener.close(() => resolve());
       }),
   };
 }
