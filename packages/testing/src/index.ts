@@ -6,3 +6,4 @@
 export * from './dynamodb';
 export * from './events';
 export * from './serverless-yml';
+export * from './topic-rules';
