@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AlarmSchema } from './alarm.schema';
 import { DeviceIdSchema, EpochMillisSchema, MetricNameSchema } from './common.schema';
 import { DeviceConfigurationSchema } from './device-config.schema';
+import { FleetWindowMetricSchema } from './fleet-metric.schema';
 import { AppliedThresholdRuleSchema, ThresholdRuleSetSchema } from './threshold.schema';
 import { WindowMetricSchema } from './window-metric.schema';
 
@@ -56,7 +57,10 @@ export const GetAlarmsResponseSchema = z.object({
 });
 export type GetAlarmsResponse = z.infer<typeof GetAlarmsResponseSchema>;
 
-/** Query of `GET /devices/{deviceId}/metrics`: one metric, a time range, a page. */
+/**
+ * Query of `GET /devices/{deviceId}/metrics` and `GET /fleet/metrics`: optionally one metric, windows starting in
+ * `[from, to]` (epoch milliseconds), a page of at most `limit` windows.
+ */
 export const GetMetricsQuerySchema = z
   .object({
     metric: MetricNameSchema.optional(),
@@ -79,3 +83,15 @@ export const WindowMetricsPageSchema = z.object({
   nextToken: z.string().optional(),
 });
 export type WindowMetricsPage = z.infer<typeof WindowMetricsPageSchema>;
+
+/** Query of `GET /fleet/metrics`: the same as a device's. */
+export const GetFleetMetricsQuerySchema = GetMetricsQuerySchema;
+export type GetFleetMetricsQuery = z.infer<typeof GetFleetMetricsQuerySchema>;
+
+/** A page of fleet window metrics, oldest first. */
+export const FleetMetricsPageSchema = z.object({
+  items: z.array(FleetWindowMetricSchema),
+  /** Pass as `nextToken` to get the next page; absent on the last page. */
+  nextToken: z.string().optional(),
+});
+export type FleetMetricsPage = z.infer<typeof FleetMetricsPageSchema>;
