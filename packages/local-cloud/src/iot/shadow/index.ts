@@ -33,7 +33,7 @@ export { type ShadowErrorCode, ShadowRequestError, shadowErrors } from './shadow
 export { assertShadowName, assertThingName, SHADOW_LIMITS } from './shadow-limits';
 export {
   clientTokenOf,
-  nestingDepth,
+  nestsDeeperThan,
   parseClientTokenRequest,
   parseUpdateRequest,
   type ShadowStatePatch,

@@ -57,12 +57,15 @@ function readVersion(body: JsonObject): number | undefined {
   return version;
 }
 
-/** Levels of nesting of a value: 0 for a scalar or an empty container, one more than its deepest member otherwise. */
-export function nestingDepth(value: JsonValue): number {
+/**
+ * Whether a value nests more than `levels` levels deep (a scalar or an empty container is 0 levels, a container one more
+ * than its deepest member). Stops one level past the limit, so no payload can exhaust the stack.
+ */
+export function nestsDeeperThan(value: JsonValue, levels: number): boolean {
   const members = Array.isArray(value) ? value : isJsonObject(value) ? Object.values(value) : [];
-  let deepest = -1;
-  for (const member of members) deepest = Math.max(deepest, nestingDepth(member));
-  return deepest + 1;
+  if (members.length === 0) return false;
+  if (levels === 0) return true;
+  return members.some((member) => nestsDeeperThan(member, levels - 1));
 }
 
 function containsNullInArray(value: JsonValue, insideArray: boolean): boolean {
@@ -79,7 +82,7 @@ function readSection(state: JsonObject, section: 'desired' | 'reported'): JsonOb
   if (!isJsonObject(value)) {
     throw section === 'desired' ? shadowErrors.desiredNotObject() : shadowErrors.reportedNotObject();
   }
-  if (nestingDepth(value) > SHADOW_LIMITS.maxStateDepth) throw shadowErrors.tooDeep(SHADOW_LIMITS.maxStateDepth);
+  if (nestsDeeperThan(value, SHADOW_LIMITS.maxStateDepth)) throw shadowErrors.tooDeep(SHADOW_LIMITS.maxStateDepth);
   // "Array values in shadow documents": arrays can't have null values.
   if (containsNullInArray(value, false)) throw shadowErrors.invalidStateNode();
   return value;

@@ -252,6 +252,19 @@ describe('Device Shadow error messages', () => {
     expect(outcome.accepted.clientToken).toHaveLength(64);
   });
 
+  it('refuses a payload nested far past the limit without exhausting the stack', () => {
+    // Prepare
+    const { store } = storeAt();
+    const levels = 60_000;
+    const body = `{"state":{"desired":{"a":${'['.repeat(levels)}${']'.repeat(levels)}}}}`;
+
+    // Act
+    const refused = refusal(() => update(store, body));
+
+    // Assess
+    expect(refused).toEqual({ code: 400, message: 'JSON contains too many levels of nesting; maximum is 8' });
+  });
+
   it('answers 415 Unsupported documented encoding for a payload that is not UTF-8', () => {
     // Prepare
     const { store } = storeAt();
