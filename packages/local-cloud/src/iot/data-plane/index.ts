@@ -1,7 +1,9 @@
 /**
- * The local AWS IoT data plane on the edge endpoint: the Device Shadow REST API, Publish and the retained message reads.
+ * The local AWS IoT data plane on the edge endpoint: the Device Shadow REST API, Publish, the retained message reads
+ * and DeleteConnection.
  */
 export {
+  type ClientDisconnector,
   IotDataPlaneService,
   type IotDataPlaneServiceOptions,
   type RetainedMessage,

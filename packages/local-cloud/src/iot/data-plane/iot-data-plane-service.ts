@@ -13,9 +13,17 @@ export interface RetainedMessage {
   lastModifiedTime: number;
 }
 
-/** Reads the broker's retained messages, for ListRetainedMessages and GetRetainedMessage. */
+/** Reads the broker's retained messages, for ListRetainedMessages and GetRetainedMessage (`MqttBroker` is one). */
 export interface RetainedMessageReader {
-  retainedMessages(): Promise<RetainedMessage[]>;
+  /** Every retained message. */
+  listRetainedMessages(): Promise<RetainedMessage[]>;
+  getRetainedMessage(topic: string): Promise<RetainedMessage | undefined>;
+}
+
+/** Ends a client's connection, for DeleteConnection (`MqttBroker` is one). */
+export interface ClientDisconnector {
+  /** False when no client with this id is connected. */
+  disconnectClient(clientId: string): boolean;
 }
 
 export interface IotDataPlaneServiceOptions {
@@ -24,6 +32,8 @@ export interface IotDataPlaneServiceOptions {
   publisher?: IotPublisher;
   /** Without one, the retained message operations answer MethodNotAllowedException. */
   retainedMessages?: RetainedMessageReader;
+  /** Without one, DeleteConnection answers MethodNotAllowedException. */
+  connections?: ClientDisconnector;
 }
 
 /** The exception each status maps to, as client-iot-data-plane names them. */
@@ -51,6 +61,7 @@ const LIST_NAMED_SHADOWS_PATH = /^\/api\/things\/shadow\/ListNamedShadowsForThin
 const TOPIC_PATH = /^\/topics\/(.+)$/;
 const RETAINED_LIST_PATH = /^\/retainedMessage\/?$/;
 const RETAINED_MESSAGE_PATH = /^\/retainedMessage\/(.+)$/;
+const CONNECTION_PATH = /^\/connections\/([^/]+)$/;
 
 function json(body: unknown): EdgeResponse {
   return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
@@ -101,7 +112,7 @@ function booleanQuery(query: URLSearchParams, field: string): boolean {
 /**
  * The AWS IoT data plane on the edge endpoint (signing name `iotdata`, the one client-iot-data-plane puts in its SigV4
  * scope): the Device Shadow REST API (GetThingShadow, UpdateThingShadow, DeleteThingShadow, ListNamedShadowsForThing),
- * Publish, and the retained message reads when the broker offers them.
+ * Publish, and the retained message reads and DeleteConnection when the broker offers them.
  */
 export class IotDataPlaneService implements AwsService {
   readonly signingName = 'iotdata';
@@ -160,6 +171,12 @@ export class IotDataPlaneService implements AwsService {
       return this.getRetained(decodeLabel(retainedPath[1] as string, 'topic'));
     }
 
+    const connectionPath = CONNECTION_PATH.exec(path);
+    if (connectionPath) {
+      if (method !== 'DELETE') return this.methodNotAllowed(request);
+      return this.deleteConnection(decodeLabel(connectionPath[1] as string, 'clientId'));
+    }
+
     return errorResponse(404, `No IoT data plane operation answers ${method} ${path}`, 'UnknownOperationException');
   }
 
@@ -191,7 +208,7 @@ export class IotDataPlaneService implements AwsService {
     return { status: 200, headers: { 'content-type': 'application/json' }, body: '' };
   }
 
-  private async readRetained(): Promise<RetainedMessage[]> {
+  private retainedReader(): RetainedMessageReader {
     const reader = this.options.retainedMessages;
     if (!reader) {
       throw new AwsServiceError(
@@ -200,7 +217,7 @@ export class IotDataPlaneService implements AwsService {
         405,
       );
     }
-    return (await reader.retainedMessages()).sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+    return reader;
   }
 
   private async listRetained(query: URLSearchParams): Promise<EdgeResponse> {
@@ -211,7 +228,9 @@ export class IotDataPlaneService implements AwsService {
       after = Buffer.from(token, 'base64url').toString('utf8');
       if (!after) throw invalid('The nextToken is not valid');
     }
-    const messages = (await this.readRetained()).filter((message) => after === undefined || message.topic > after);
+    const messages = (await this.retainedReader().listRetainedMessages())
+      .filter((message) => after === undefined || message.topic > after)
+      .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
     const page = messages.slice(0, maxResults);
     const last = page[page.length - 1];
     return json({
@@ -226,7 +245,7 @@ export class IotDataPlaneService implements AwsService {
   }
 
   private async getRetained(topic: string): Promise<EdgeResponse> {
-    const message = (await this.readRetained()).find((candidate) => candidate.topic === topic);
+    const message = await this.retainedReader().getRetainedMessage(topic);
     if (!message) return errorResponse(404, `No retained message exists on topic: '${topic}'`);
     return json({
       topic: message.topic,
@@ -234,5 +253,16 @@ export class IotDataPlaneService implements AwsService {
       qos: message.qos,
       lastModifiedTime: message.lastModifiedTime,
     });
+  }
+
+  private deleteConnection(clientId: string): EdgeResponse {
+    const connections = this.options.connections;
+    if (!connections) {
+      return errorResponse(405, 'Connections cannot be ended: the local cloud was started without a broker');
+    }
+    if (!connections.disconnectClient(clientId)) {
+      return errorResponse(404, `No connection exists with client id: '${clientId}'`);
+    }
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: '' };
   }
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ConflictException,
+  DeleteConnectionCommand,
   DeleteThingShadowCommand,
   GetRetainedMessageCommand,
   GetThingShadowCommand,
@@ -18,7 +19,7 @@ import {
   UpdateThingShadowCommand,
 } from '@aws-sdk/client-iot-data-plane';
 import { type EdgeServer, startEdgeServer } from '../../../src/edge/edge-server';
-import { IotDataPlaneService, type RetainedMessageReader } from '../../../src/iot/data-plane';
+import { type ClientDisconnector, IotDataPlaneService, type RetainedMessageReader } from '../../../src/iot/data-plane';
 import { DeviceShadowService } from '../../../src/iot/shadow';
 import { RecordingPublisher } from '../shadow/recording-publisher';
 
@@ -36,7 +37,7 @@ interface LocalIotData {
 
 /** The data plane and the shadow service behind a real edge endpoint, with a recording broker and an SDK client. */
 async function startLocalIotData(
-  options: { dataDir?: string; retainedMessages?: RetainedMessageReader } = {},
+  options: { dataDir?: string; retainedMessages?: RetainedMessageReader; connections?: ClientDisconnector } = {},
 ): Promise<LocalIotData> {
   const publisher = new RecordingPublisher();
   const shadows = new DeviceShadowService({
@@ -48,6 +49,7 @@ async function startLocalIotData(
   const service = new IotDataPlaneService({
     shadows,
     ...(options.retainedMessages ? { retainedMessages: options.retainedMessages } : {}),
+    ...(options.connections ? { connections: options.connections } : {}),
   });
   const edge = await startEdgeServer({ services: [service] });
   const client = new IoTDataPlaneClient({
@@ -337,7 +339,12 @@ describe('the IoT data plane retained message reads', () => {
       { topic: 'devices/b/config', payload: Buffer.from('{"b":1}'), qos: 1 as const, lastModifiedTime: 2_000 },
       { topic: 'devices/a/config', payload: Buffer.from('{"a":1}'), qos: 0 as const, lastModifiedTime: 1_000 },
     ];
-    const iot = await startLocalIotData({ retainedMessages: { retainedMessages: async () => retained } });
+    const iot = await startLocalIotData({
+      retainedMessages: {
+        listRetainedMessages: async () => retained,
+        getRetainedMessage: async (topic) => retained.find((message) => message.topic === topic),
+      },
+    });
 
     try {
       // Act
@@ -355,6 +362,28 @@ describe('the IoT data plane retained message reads', () => {
       expect(new TextDecoder().decode(message.payload)).toBe('{"b":1}');
       expect(message).toMatchObject({ topic: 'devices/b/config', qos: 1, lastModifiedTime: 2_000 });
       expect(missing).toBeInstanceOf(ResourceNotFoundException);
+    } finally {
+      await iot.stop();
+    }
+  });
+});
+
+describe('the IoT data plane DeleteConnection', () => {
+  it('ends a connected client through the broker and raises ResourceNotFoundException for an unknown one', async () => {
+    // Prepare
+    const connected = new Set(['device-1']);
+    const iot = await startLocalIotData({
+      connections: { disconnectClient: (clientId) => connected.delete(clientId) },
+    });
+
+    try {
+      // Act
+      await iot.client.send(new DeleteConnectionCommand({ clientId: 'device-1' }));
+      const again = await rejection(iot.client.send(new DeleteConnectionCommand({ clientId: 'device-1' })));
+
+      // Assess
+      expect(connected.size).toBe(0);
+      expect(again).toBeInstanceOf(ResourceNotFoundException);
     } finally {
       await iot.stop();
     }
