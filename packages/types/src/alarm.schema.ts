@@ -21,7 +21,9 @@ export const AlarmSchema = z.object({
   lastReadingAt: EpochMillisSchema.optional(),
   /** When the alarm entered its current state. */
   stateChangedAt: EpochMillisSchema,
+  /** When someone acknowledged the alarm in its current state; a change of state clears it. */
   acknowledgedAt: EpochMillisSchema.optional(),
+  /** Who acknowledged it: the user's id (`sub`), or `anonymous` where the API has no authentication. */
   acknowledgedBy: z.string().optional(),
 });
 export type Alarm = z.infer<typeof AlarmSchema>;
@@ -41,5 +43,10 @@ export const AlarmNotificationSchema = z.object({
   timestamp: EpochMillisSchema,
   /** A sentence a person can read, e.g. "temperature 31.2 is above 30". */
   reason: z.string(),
+  /**
+   * Set on a reminder that an alarm is still in ALARM and unacknowledged: not a change of state (`previousState` is
+   * `ALARM` too), not kept in the history. Absent on transitions.
+   */
+  reminder: z.literal(true).optional(),
 });
 export type AlarmNotification = z.infer<typeof AlarmNotificationSchema>;

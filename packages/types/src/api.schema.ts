@@ -9,6 +9,9 @@ import { WindowMetricSchema } from './window-metric.schema';
 /** Path parameters of every `/devices/{deviceId}/...` route. */
 export const DevicePathSchema = z.object({ deviceId: DeviceIdSchema });
 
+/** Path parameters of the `/devices/{deviceId}/alarms/{metric}/...` routes. */
+export const AlarmPathSchema = DevicePathSchema.extend({ metric: MetricNameSchema });
+
 /** An error answer, as RFC 9457 problem details. */
 export const ProblemDetailsSchema = z.object({
   type: z.string(),
@@ -49,6 +52,10 @@ export const GetThresholdsResponseSchema = z.object({
   rules: z.array(AppliedThresholdRuleSchema),
 });
 export type GetThresholdsResponse = z.infer<typeof GetThresholdsResponseSchema>;
+
+/** `GET /fleet/thresholds` and the answer to `PUT /fleet/thresholds`: the fleet-wide default rules. */
+export const FleetThresholdsResponseSchema = z.object({ rules: ThresholdRuleSetSchema });
+export type FleetThresholdsResponse = z.infer<typeof FleetThresholdsResponseSchema>;
 
 /** `GET /devices/{deviceId}/alarms`. */
 export const GetAlarmsResponseSchema = z.object({

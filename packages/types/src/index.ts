@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export * from './alarm.schema';
+export * from './alarm-history.schema';
 export * from './api.schema';
 export * from './common.schema';
 export * from './device-config.schema';

@@ -6,6 +6,22 @@ const tableNames = {
   THRESHOLDS_TABLE_NAME: z.string().min(1),
   /** The alarms table: one item per device metric. */
   ALARMS_TABLE_NAME: z.string().min(1),
+  /** The alarm history table: one item per change of an alarm's state. */
+  ALARM_HISTORY_TABLE_NAME: z.string().min(1),
+};
+
+/** What the functions that change alarms and notify (the evaluation and the scheduled check) read. */
+const alarmWriter = {
+  /** The topic that every alarm transition and reminder is published to. */
+  ALERTS_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be the ARN of an SNS topic'),
+  /** How long a warm function reuses the thresholds it read; 0 reads them every time. */
+  THRESHOLD_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  /** Days a change stays in the history before DynamoDB's TTL deletes it. */
+  ALARM_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Minutes between reminders of an alarm that stays in ALARM unacknowledged; 0 sends none. */
+  REMINDER_MINUTES: z.coerce.number().int().min(0).max(10_080).default(0),
 };
 
 /** The environment of the HTTP functions, read once at cold start. */
@@ -17,17 +33,12 @@ export const loadApiConfig = () =>
     }),
   );
 
-/** The environment of the telemetry evaluation, read once at cold start. */
-export const loadEvaluateTelemetryConfig = () =>
+/** The environment of the telemetry evaluation and of the scheduled check, read once at cold start. */
+export const loadAlarmWriterConfig = () =>
   readConfig(
     z.object({
       POWERTOOLS_SERVICE_NAME: z.string().default('iot-alerting'),
       ...tableNames,
-      /** The topic that every alarm transition is published to. */
-      ALERTS_TOPIC_ARN: z
-        .string()
-        .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be the ARN of an SNS topic'),
-      /** How long a warm function reuses the thresholds it read; 0 reads them for every message. */
-      THRESHOLD_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+      ...alarmWriter,
     }),
   );

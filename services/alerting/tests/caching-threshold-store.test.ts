@@ -15,6 +15,9 @@ function countingStore(rules: Record<string, ThresholdRule[]>) {
     putRules: async (key, value) => {
       rules[key] = value;
     },
+    deleteRules: async (key) => {
+      delete rules[key];
+    },
   };
   return { store, reads };
 }

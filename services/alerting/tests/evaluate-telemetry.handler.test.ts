@@ -14,17 +14,19 @@ import { createTableFromServerlessYml, type LocalDynamoDb, lambdaContext, startL
 import type { AlarmNotification, TelemetryRuleEvent, ThresholdRule } from '@iot/types';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CachingThresholdStore } from '../src/adapters/caching-threshold-store';
+import { DynamoDbAlarmHistoryStore } from '../src/adapters/dynamodb-alarm-history-store';
 import { DynamoDbAlarmStore } from '../src/adapters/dynamodb-alarm-store';
 import { createDocumentClient } from '../src/adapters/dynamodb-document-client';
 import { DynamoDbThresholdStore } from '../src/adapters/dynamodb-threshold-store';
 import { SnsAlarmNotifier } from '../src/adapters/sns-alarm-notifier';
-import type { StoredAlarm } from '../src/domain/evaluate-telemetry';
+import type { StoredAlarm } from '../src/domain/ports';
 import { FLEET_THRESHOLDS_KEY } from '../src/domain/thresholds';
 import { createEvaluateTelemetryHandler } from '../src/handlers/evaluate-telemetry';
 
 const SERVICE_DIR = join(__dirname, '..');
 const THRESHOLDS_TABLE = 'iot-alerting-test-thresholds';
 const ALARMS_TABLE = 'iot-alerting-test-alarms';
+const HISTORY_TABLE = 'iot-alerting-test-alarm-history';
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:iot-alerting-test-alerts';
 
 const fixture: TelemetryRuleEvent = JSON.parse(
@@ -38,14 +40,17 @@ const sns = mockClient(SNSClient);
 let db: LocalDynamoDb;
 let thresholds: DynamoDbThresholdStore;
 let alarms: DynamoDbAlarmStore;
+let history: DynamoDbAlarmHistoryStore;
 
 beforeAll(async () => {
   db = await startLocalDynamoDb();
   await createTableFromServerlessYml(db.client, SERVICE_DIR, 'ThresholdsTable', THRESHOLDS_TABLE);
   await createTableFromServerlessYml(db.client, SERVICE_DIR, 'AlarmsTable', ALARMS_TABLE);
+  await createTableFromServerlessYml(db.client, SERVICE_DIR, 'AlarmHistoryTable', HISTORY_TABLE);
   const documents = createDocumentClient(db.client);
   thresholds = new DynamoDbThresholdStore(documents, THRESHOLDS_TABLE, { consistentRead: true });
   alarms = new DynamoDbAlarmStore(documents, ALARMS_TABLE);
+  history = new DynamoDbAlarmHistoryStore(documents, HISTORY_TABLE, 90);
 });
 
 afterAll(() => db.stop());
@@ -60,10 +65,12 @@ beforeEach(() => {
 });
 
 /** The handler as deployed, on the local tables, with a thresholds cache of `ttlMs`. */
-function evaluateTelemetryHandler(ttlMs = 60_000) {
+function evaluateTelemetryHandler(ttlMs = 60_000, reminderIntervalMs = 0) {
   return createEvaluateTelemetryHandler({
     thresholds: new CachingThresholdStore(thresholds, { ttlMs }),
     alarms,
+    history,
+    checks: { reminderIntervalMs },
     notifier: new SnsAlarmNotifier(new SNSClient({ region: 'us-east-1' }), TOPIC_ARN),
     logger: createLogger('iot-alerting-test'),
   });
@@ -129,6 +136,8 @@ describe('evaluateTelemetry', () => {
         stateChangedAt: T0,
       },
       recentBreaches: [true],
+      lastReceivedAt: fixture.receivedAt,
+      lastNotifiedAt: fixture.receivedAt,
       revision: 2,
     });
   });
@@ -252,6 +261,7 @@ describe('evaluateTelemetry', () => {
     const handler = createEvaluateTelemetryHandler({
       thresholds,
       alarms: racing,
+      history,
       notifier: new SnsAlarmNotifier(new SNSClient({ region: 'us-east-1' }), TOPIC_ARN),
       logger: createLogger('iot-alerting-test'),
     });

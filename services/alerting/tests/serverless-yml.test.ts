@@ -40,8 +40,12 @@ describe('serverless.yml', () => {
       expect([name, statements.length > 0]).toEqual([name, true]);
       for (const statement of statements) {
         expect(statement.Effect).toBe('Allow');
-        const resource = statement.Resource as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
-        const logicalId = resource.Ref ?? resource['Fn::GetAtt']?.[0];
+        const resource = statement.Resource as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Sub'?: string };
+        // `!Sub "${Table.Arn}/index/name"` names an index of a declared table.
+        const logicalId =
+          resource.Ref ??
+          resource['Fn::GetAtt']?.[0] ??
+          resource['Fn::Sub']?.match(/^\$\{(\w+)\.Arn\}\/index\/\w+$/)?.[1];
         expect(Object.keys(resources)).toContain(logicalId);
       }
     }
@@ -65,12 +69,111 @@ describe('serverless.yml', () => {
     expect(resources.EvaluateFailuresQueue?.Properties?.QueueName).toBe('${self:custom.evaluateFailuresQueueName}');
   });
 
-  it('lets only evaluateTelemetry publish to the alerts topic', () => {
+  it('lets only the functions that change alarms publish to the alerts topic or write the history', () => {
+    // Prepare
+    const allowedTo = (action: string) =>
+      functions
+        .filter(([, fn]) => statementsOf(fn).some((statement) => actions(statement).includes(action)))
+        .map(([name]) => name)
+        .sort();
+
     // Assess
-    const publishers = functions
-      .filter(([, fn]) => statementsOf(fn).some((statement) => actions(statement).includes('sns:Publish')))
-      .map(([name]) => name);
-    expect(publishers).toEqual(['evaluateTelemetry']);
+    expect(allowedTo('sns:Publish')).toEqual(['checkAlarms', 'evaluateTelemetry']);
+    expect(
+      functions
+        .filter(([, fn]) =>
+          statementsOf(fn).some(
+            (statement) =>
+              actions(statement).includes('dynamodb:PutItem') &&
+              (statement.Resource as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0] === 'AlarmHistoryTable',
+          ),
+        )
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(['checkAlarms', 'evaluateTelemetry']);
+  });
+
+  it('gives the scheduled check and the evaluation the same settings', () => {
+    // Prepare
+    const evaluate = config.functions?.evaluateTelemetry?.environment;
+    const check = config.functions?.checkAlarms?.environment;
+
+    // Assess
+    expect(check).toEqual(evaluate);
+    expect(check).toMatchObject({
+      THRESHOLD_CACHE_TTL_SECONDS: "${param:thresholdCacheTtlSeconds, '60'}",
+      ALARM_HISTORY_RETENTION_DAYS: "${param:historyRetentionDays, '90'}",
+      REMINDER_MINUTES: "${param:reminderMinutes, '0'}",
+    });
+  });
+
+  it('runs the check every minute, without retries, within the minute', () => {
+    // Prepare
+    const check = config.functions?.checkAlarms ?? {};
+
+    // Assess
+    expect(check.events).toEqual([{ schedule: { rate: 'rate(1 minute)', enabled: true } }]);
+    expect(check.maximumRetryAttempts).toBe(0);
+    expect(check.timeout).toBeLessThan(60);
+  });
+
+  it('indexes alarms by state and, sparsely, by check time, keys only', () => {
+    // Prepare
+    const table = resources.AlarmsTable?.Properties as {
+      GlobalSecondaryIndexes: Array<{ IndexName: string; KeySchema: unknown[]; Projection: unknown }>;
+    };
+
+    // Assess
+    expect(table.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'byState',
+        KeySchema: [
+          { AttributeName: 'state', KeyType: 'HASH' },
+          { AttributeName: 'stateChangedAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      {
+        IndexName: 'byCheckAt',
+        KeySchema: [
+          { AttributeName: 'checkShard', KeyType: 'HASH' },
+          { AttributeName: 'checkAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ]);
+  });
+
+  it('expires history entries with DynamoDB TTL', () => {
+    // Assess
+    expect(resources.AlarmHistoryTable?.Properties).toMatchObject({
+      TableName: '${self:custom.alarmHistoryTableName}',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('serves every route of the service', () => {
+    // Prepare
+    const routes = functions.flatMap(([, fn]) =>
+      ((fn.events ?? []) as Array<{ http?: { method: string; path: string } }>).flatMap((event) =>
+        event.http ? [`${event.http.method.toUpperCase()} /${event.http.path}`] : [],
+      ),
+    );
+
+    // Assess
+    expect(routes.sort()).toEqual(
+      [
+        'PUT /devices/{deviceId}/thresholds',
+        'GET /devices/{deviceId}/thresholds',
+        'DELETE /devices/{deviceId}/thresholds',
+        'PUT /fleet/thresholds',
+        'GET /fleet/thresholds',
+        'GET /devices/{deviceId}/alarms',
+        'GET /devices/{deviceId}/alarms/history',
+        'GET /alarms',
+        'POST /devices/{deviceId}/alarms/{metric}/ack',
+      ].sort(),
+    );
   });
 
   it('names what it creates after the service and stage', () => {
@@ -78,6 +181,7 @@ describe('serverless.yml', () => {
     expect((config as { custom?: unknown }).custom).toMatchObject({
       thresholdsTableName: '${self:service}-${sls:stage}-thresholds',
       alarmsTableName: '${self:service}-${sls:stage}-alarms',
+      alarmHistoryTableName: '${self:service}-${sls:stage}-alarm-history',
       alertsTopicName: '${self:service}-${sls:stage}-alerts',
       evaluateFailuresQueueName: '${self:service}-${sls:stage}-evaluate-failures',
     });
@@ -109,6 +213,9 @@ describe('serverless.yml', () => {
       AlertsTopicArn: { Ref: 'AlertsTopic' },
       ThresholdsTableName: { Ref: 'ThresholdsTable' },
       AlarmsTableName: { Ref: 'AlarmsTable' },
+      AlarmHistoryTableName: { Ref: 'AlarmHistoryTable' },
+      CheckAlarmsFunctionName: { Ref: 'CheckAlarmsLambdaFunction' },
+      FleetResourceId: { Ref: 'ApiGatewayResourceFleet' },
     });
   });
 });

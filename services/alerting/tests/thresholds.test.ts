@@ -89,6 +89,9 @@ describe('replaceDeviceThresholds', () => {
       putRules: async (key) => {
         written.push(key);
       },
+      deleteRules: async (key) => {
+        written.push(key);
+      },
     };
 
     // Act

@@ -61,6 +61,11 @@ export class CachingThresholdStore implements ThresholdStore {
     await this.store.putRules(key, rules, updatedAt);
   }
 
+  async deleteRules(key: string): Promise<void> {
+    this.entries.delete(key);
+    await this.store.deleteRules(key);
+  }
+
   private remember(key: string, entry: Entry): void {
     if (this.options.ttlMs <= 0) return;
     // A Map iterates in insertion order: the first key is the one fetched longest ago.

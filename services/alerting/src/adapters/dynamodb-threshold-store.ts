@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { summarizeIssues, type ThresholdRule, ThresholdRuleSetSchema } from '@iot/types';
 import { z } from 'zod';
 import type { ThresholdStore } from '../domain/thresholds';
@@ -56,5 +56,9 @@ export class DynamoDbThresholdStore implements ThresholdStore {
 
   async putRules(key: string, rules: ThresholdRule[], updatedAt: number): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { deviceId: key, rules, updatedAt } }));
+  }
+
+  async deleteRules(key: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { deviceId: key } }));
   }
 }

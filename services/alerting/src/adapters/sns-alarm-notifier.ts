@@ -1,9 +1,9 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { AlarmNotification } from '@iot/types';
 import { formatAlarmMessage } from '../domain/alarm-message';
-import type { AlarmNotifier } from '../domain/evaluate-telemetry';
+import type { AlarmNotifier } from '../domain/ports';
 
-/** Publishes each alarm transition to the alerts topic, with a payload per delivery protocol. */
+/** Publishes each alarm transition and reminder to the alerts topic, with a payload per delivery protocol. */
 export class SnsAlarmNotifier implements AlarmNotifier {
   constructor(
     private readonly client: SNSClient,

@@ -16,23 +16,29 @@ export interface AlarmMessage {
     /** Firebase Cloud Messaging (SNS names it GCM), in the FCM HTTP v1 form. */
     GCM: string;
   };
-  /** String attributes that subscription filter policies can match. */
-  attributes: { deviceId: string; metric: string; severity: string; state: string };
+  /**
+   * String attributes that subscription filter policies can match. `reminder` is `"true"` on reminders and absent on
+   * transitions, so `{"reminder": [{"exists": false}]}` keeps reminders away from a subscriber.
+   */
+  attributes: { deviceId: string; metric: string; severity: string; state: string; reminder?: 'true' };
 }
 
-/** The title a phone shows, e.g. "ALARM (major): sensor-1 temperature". */
+/** The title a phone shows, e.g. "ALARM (major): sensor-1 temperature" or "Reminder: ALARM (major): ...". */
 export function alarmTitle(notification: AlarmNotification): string {
   const { state, severity, deviceId, metric } = notification;
-  return state === 'ALARM'
-    ? `ALARM (${severity}): ${deviceId} ${metric}`
-    : `${state === 'OK' ? 'OK' : 'No data'}: ${deviceId} ${metric}`;
+  const title =
+    state === 'ALARM'
+      ? `ALARM (${severity}): ${deviceId} ${metric}`
+      : `${state === 'OK' ? 'OK' : 'No data'}: ${deviceId} ${metric}`;
+  return notification.reminder ? `Reminder: ${title}` : title;
 }
 
 /** The one-line text for email, SMS and machine subscribers: device, metric, value, threshold and severity. */
 export function alarmText(notification: AlarmNotification): string {
   const { state, previousState, deviceId, metric, value, comparison, threshold, severity, timestamp } = notification;
+  const change = notification.reminder ? `${state} (reminder)` : `${state} (was ${previousState})`;
   return [
-    `${state} (was ${previousState}): ${notification.reason}.`,
+    `${change}: ${notification.reason}.`,
     `Device ${deviceId}, metric ${metric}, value ${value ?? 'none'}, threshold ${comparison} ${threshold},`,
     `severity ${severity}, at ${new Date(timestamp).toISOString()}.`,
   ].join(' ');
@@ -52,6 +58,7 @@ export function formatAlarmMessage(notification: AlarmNotification): AlarmMessag
     threshold: String(notification.threshold),
     ...(notification.value === undefined ? {} : { value: String(notification.value) }),
     timestamp: String(notification.timestamp),
+    ...(notification.reminder ? { reminder: 'true' } : {}),
   };
   const apns = JSON.stringify({
     aps: { alert: { title, body }, sound: 'default', 'thread-id': `${notification.deviceId}/${notification.metric}` },
@@ -66,6 +73,7 @@ export function formatAlarmMessage(notification: AlarmNotification): AlarmMessag
       metric: notification.metric,
       severity: notification.severity,
       state: notification.state,
+      ...(notification.reminder ? { reminder: 'true' as const } : {}),
     },
   };
 }

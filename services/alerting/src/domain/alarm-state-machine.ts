@@ -7,6 +7,11 @@ export interface Reading {
   value: number;
   /** The device's timestamp of the reading, in milliseconds. */
   timestamp: number;
+  /**
+   * When the cloud received it (the broker's clock), in milliseconds; silence is measured on this clock, which a
+   * device clock running late cannot fool. Defaults to `timestamp`.
+   */
+  receivedAt?: number;
 }
 
 /**
@@ -16,6 +21,12 @@ export interface Reading {
 export interface TrackedAlarm {
   alarm: Alarm;
   recentBreaches: boolean[];
+  /** When the cloud received the latest reading evaluated (the broker's clock): where silence is measured from. */
+  lastReceivedAt?: number;
+  /** When the alarm's current state was last notified, by a transition or a reminder (the cloud's clock). */
+  lastNotifiedAt?: number;
+  /** Reminders sent since the alarm entered its current state. */
+  reminderCount?: number;
 }
 
 /** What a reading does to an alarm. */
@@ -93,9 +104,18 @@ export function evaluateReading(
     ...(!changed && previous.acknowledgedAt !== undefined ? { acknowledgedAt: previous.acknowledgedAt } : {}),
     ...(!changed && previous.acknowledgedBy !== undefined ? { acknowledgedBy: previous.acknowledgedBy } : {}),
   };
-  const next = { alarm, recentBreaches };
+  const notified = changed && !(previous === undefined && state === 'OK');
+  const receivedAt = Math.max(reading.receivedAt ?? reading.timestamp, current?.lastReceivedAt ?? 0);
+  const lastNotifiedAt = notified ? receivedAt : current?.lastNotifiedAt;
+  const next: TrackedAlarm = {
+    alarm,
+    recentBreaches,
+    lastReceivedAt: receivedAt,
+    ...(lastNotifiedAt === undefined ? {} : { lastNotifiedAt }),
+    ...(!changed && current?.reminderCount ? { reminderCount: current.reminderCount } : {}),
+  };
 
-  if (!changed || (previous === undefined && state === 'OK')) return { outcome: 'evaluated', next };
+  if (!notified) return { outcome: 'evaluated', next };
   const previousState: AlarmState = previous?.state ?? 'INSUFFICIENT_DATA';
   return {
     outcome: 'evaluated',

@@ -1,37 +1,9 @@
-import type { Alarm, AlarmNotification, ResolvedThresholdRule, TelemetryRuleEvent } from '@iot/types';
-import { evaluateReading, type Reading, type TrackedAlarm } from './alarm-state-machine';
+import type { AlarmNotification, ResolvedThresholdRule, TelemetryRuleEvent } from '@iot/types';
+import { type AlarmCheckOptions, earliest, NO_REMINDERS, nextCheckAt } from './alarm-checks';
+import { evaluateReading, type Reading } from './alarm-state-machine';
+import { deliverChange, type UnconfirmedChange } from './deliver-change';
+import type { AlarmHistoryStore, AlarmNotifier, AlarmStore } from './ports';
 import { loadRuleSets, rulesByMetric, type ThresholdStore } from './thresholds';
-
-/** An alarm as stored, with what makes its writes safe under concurrency and its notifications survive failures. */
-export interface StoredAlarm extends TrackedAlarm {
-  /** Increases with every write; a write succeeds only if the alarm is still at the revision it was evaluated from. */
-  revision: number;
-  /** A transition that was written but whose publish is not confirmed yet. */
-  pendingNotification?: AlarmNotification;
-}
-
-/** The alarms of every device metric. */
-export interface AlarmStore {
-  get(deviceId: string, metric: string): Promise<StoredAlarm | undefined>;
-  /**
-   * Writes `next` if the stored alarm is still at `expectedRevision` (no alarm at all when `undefined`) and its last
-   * reading is older than the new one. `false` when another writer got there first.
-   */
-  save(
-    next: TrackedAlarm,
-    expectedRevision: number | undefined,
-    pendingNotification: AlarmNotification | undefined,
-  ): Promise<boolean>;
-  /** Drops the pending notification of the reading at `timestamp` once published; no-op if it is no longer pending. */
-  clearPendingNotification(deviceId: string, metric: string, timestamp: number): Promise<void>;
-  /** Every alarm of a device, ordered by metric. */
-  listByDevice(deviceId: string): Promise<Alarm[]>;
-}
-
-/** Where alarm transitions go: the alerts topic. */
-export interface AlarmNotifier {
-  notify(notification: AlarmNotification): Promise<void>;
-}
 
 /** What happened to one metric of a message. */
 export type MetricOutcome =
@@ -56,7 +28,7 @@ export interface TelemetryEvaluation {
    * Published changes that could not be marked as such. Harmless unless the same message is delivered again, which
    * would publish them a second time; reported rather than thrown, since throwing would cause exactly that.
    */
-  unconfirmed: Array<{ notification: AlarmNotification; error: unknown }>;
+  unconfirmed: UnconfirmedChange[];
 }
 
 /** Other invocations kept changing the alarm between this one's read and write. */
@@ -77,16 +49,23 @@ export const MAX_WRITE_ATTEMPTS = 5;
 export interface EvaluateTelemetryDependencies {
   thresholds: ThresholdStore;
   alarms: AlarmStore;
+  history: AlarmHistoryStore;
   notifier: AlarmNotifier;
+  /** Reminders, which decide when the scheduled check must next look at an alarm in ALARM (default: none). */
+  checks?: AlarmCheckOptions;
 }
 
 /**
  * Evaluates every metric of a telemetry message that has a rule, and publishes each change of an alarm's state once.
  *
- * The alarm is written before its change is published, with the change kept on it as pending until the publish is
- * confirmed. If publishing fails, the error reaches Lambda, which delivers the message again; the redelivery finds
- * its own change still pending and publishes it. A redelivery after a confirmed publish finds nothing to do.
- * Metrics are evaluated independently; the first failure is thrown once all have been tried.
+ * The alarm is written before its change is recorded in the history and published, with the change kept on it as
+ * pending until the publish is confirmed. If publishing fails, the error reaches Lambda, which delivers the message
+ * again; the redelivery finds its own change still pending and publishes it. A redelivery after a confirmed publish
+ * finds nothing to do. Metrics are evaluated independently; the first failure is thrown once all have been tried.
+ *
+ * Each write also keeps the alarm's `checkAt`, the time the scheduled check must look at it, no later than its
+ * silence deadline or next reminder. It only ever moves it earlier: a reading that keeps a device alive leaves it as
+ * it is (no index write per reading), and the check moves it on when it finds the device was heard from since.
  */
 export async function evaluateTelemetry(
   deps: EvaluateTelemetryDependencies,
@@ -100,7 +79,13 @@ export async function evaluateTelemetry(
     metrics.map(async ([metric, value]) => {
       const rule = rules.get(metric);
       if (!rule) return 'no-rule' as const;
-      const reading = { deviceId: event.deviceId, metric, value, timestamp: event.timestamp };
+      const reading = {
+        deviceId: event.deviceId,
+        metric,
+        value,
+        timestamp: event.timestamp,
+        receivedAt: event.receivedAt,
+      };
       return evaluateMetric(deps, rule, reading, { notifications, unconfirmed });
     }),
   );
@@ -119,19 +104,16 @@ export async function evaluateTelemetry(
 }
 
 async function evaluateMetric(
-  { alarms, notifier }: EvaluateTelemetryDependencies,
+  deps: EvaluateTelemetryDependencies,
   rule: ResolvedThresholdRule,
   reading: Reading,
   report: Pick<TelemetryEvaluation, 'notifications' | 'unconfirmed'>,
 ): Promise<MetricOutcome> {
+  const { alarms, checks = NO_REMINDERS } = deps;
   const publish = async (notification: AlarmNotification) => {
-    await notifier.notify(notification);
+    const unconfirmed = await deliverChange(deps, notification);
     report.notifications.push(notification);
-    try {
-      await alarms.clearPendingNotification(reading.deviceId, reading.metric, notification.timestamp);
-    } catch (error) {
-      report.unconfirmed.push({ notification, error });
-    }
+    if (unconfirmed) report.unconfirmed.push(unconfirmed);
   };
 
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
@@ -144,7 +126,14 @@ async function evaluateMetric(
     if (evaluation.outcome === 'stale') return 'stale';
     // A newer change supersedes an unpublished older one; otherwise the older one stays pending for its redelivery.
     const pending = evaluation.notification ?? stored?.pendingNotification;
-    if (!(await alarms.save(evaluation.next, stored?.revision, pending))) continue;
+    const checkAt = earliest(stored?.checkAt, nextCheckAt(evaluation.next, rule, checks));
+    const saved = await alarms.save({
+      next: evaluation.next,
+      expectedRevision: stored?.revision,
+      pendingNotification: pending,
+      checkAt,
+    });
+    if (!saved) continue;
     if (!evaluation.notification) return 'updated';
     await publish(evaluation.notification);
     return 'notified';

@@ -1,5 +1,6 @@
 import {
   DEVICE_ID_PATTERN,
+  type FleetThresholdsResponse,
   type GetThresholdsResponse,
   type ResolvedThresholdRule,
   resolveThresholdRule,
@@ -18,6 +19,8 @@ export interface ThresholdStore {
   getRules(keys: readonly string[]): Promise<Map<string, ThresholdRule[]>>;
   /** Replaces all rules kept under `key`. */
   putRules(key: string, rules: ThresholdRule[], updatedAt: number): Promise<void>;
+  /** Removes the rules kept under `key`; nothing happens if there are none. */
+  deleteRules(key: string): Promise<void>;
 }
 
 /** The rules of one device and of the fleet, before merging. */
@@ -57,6 +60,15 @@ export async function describeThresholds(store: ThresholdStore, deviceId: string
   return { deviceId, rules: applicableRules(await loadRuleSets(store, deviceId)) };
 }
 
+function assertDeviceId(deviceId: string): void {
+  // The path is validated already; this keeps a device from ever writing over the fleet defaults.
+  if (!DEVICE_ID_PATTERN.test(deviceId)) throw new RangeError(`Not a device id: ${JSON.stringify(deviceId)}`);
+}
+
+async function fleetRules(store: ThresholdStore): Promise<ThresholdRule[]> {
+  return (await store.getRules([FLEET_THRESHOLDS_KEY])).get(FLEET_THRESHOLDS_KEY) ?? [];
+}
+
 /** `PUT /devices/{deviceId}/thresholds`: the device's own rules become exactly `rules`; answers what now applies. */
 export async function replaceDeviceThresholds(
   store: ThresholdStore,
@@ -64,12 +76,33 @@ export async function replaceDeviceThresholds(
   rules: ThresholdRule[],
   now: number,
 ): Promise<GetThresholdsResponse> {
-  // The path is validated already; this keeps a device from ever writing over the fleet defaults.
-  if (!DEVICE_ID_PATTERN.test(deviceId)) throw new RangeError(`Not a device id: ${JSON.stringify(deviceId)}`);
+  assertDeviceId(deviceId);
   // The answer is built from the rules just written, so it does not depend on reading the write back.
-  const [fleet] = await Promise.all([
-    store.getRules([FLEET_THRESHOLDS_KEY]).then((found) => found.get(FLEET_THRESHOLDS_KEY) ?? []),
-    store.putRules(deviceId, rules, now),
-  ]);
+  const [fleet] = await Promise.all([fleetRules(store), store.putRules(deviceId, rules, now)]);
   return { deviceId, rules: applicableRules({ device: rules, fleet }) };
+}
+
+/**
+ * `DELETE /devices/{deviceId}/thresholds`: removes the device's own rules, so the fleet defaults apply to all its
+ * metrics; answers what now applies. Deleting rules that do not exist is not an error.
+ */
+export async function deleteDeviceThresholds(store: ThresholdStore, deviceId: string): Promise<GetThresholdsResponse> {
+  assertDeviceId(deviceId);
+  const [fleet] = await Promise.all([fleetRules(store), store.deleteRules(deviceId)]);
+  return { deviceId, rules: applicableRules({ device: [], fleet }) };
+}
+
+/** `GET /fleet/thresholds`: the fleet-wide default rules (`[]` when none are set). */
+export async function describeFleetThresholds(store: ThresholdStore): Promise<FleetThresholdsResponse> {
+  return { rules: await fleetRules(store) };
+}
+
+/** `PUT /fleet/thresholds`: the fleet-wide default rules become exactly `rules`. */
+export async function replaceFleetThresholds(
+  store: ThresholdStore,
+  rules: ThresholdRule[],
+  now: number,
+): Promise<FleetThresholdsResponse> {
+  await store.putRules(FLEET_THRESHOLDS_KEY, rules, now);
+  return { rules };
 }

@@ -1,19 +1,14 @@
-import { SNSClient } from '@aws-sdk/client-sns';
 import { createLogger, type Logger, once } from '@iot/lambda-kit';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { CachingThresholdStore } from '../adapters/caching-threshold-store';
-import { DynamoDbAlarmStore } from '../adapters/dynamodb-alarm-store';
-import { createDocumentClient } from '../adapters/dynamodb-document-client';
-import { DynamoDbThresholdStore } from '../adapters/dynamodb-threshold-store';
-import { SnsAlarmNotifier } from '../adapters/sns-alarm-notifier';
-import { loadEvaluateTelemetryConfig } from '../config';
+import { loadAlarmWriterConfig } from '../config';
 import {
   type EvaluateTelemetryDependencies,
   evaluateTelemetry,
   type TelemetryEvaluation,
 } from '../domain/evaluate-telemetry';
 import { parseTelemetryEvent } from '../domain/telemetry-event';
+import { alarmWriterDependencies } from '../wiring';
 
 export interface EvaluateTelemetryHandlerDependencies extends EvaluateTelemetryDependencies {
   logger: Logger;
@@ -60,14 +55,9 @@ export function createEvaluateTelemetryHandler({ logger, ...deps }: EvaluateTele
 }
 
 const built = once(() => {
-  const config = loadEvaluateTelemetryConfig();
-  const documents = createDocumentClient();
+  const config = loadAlarmWriterConfig();
   return createEvaluateTelemetryHandler({
-    thresholds: new CachingThresholdStore(new DynamoDbThresholdStore(documents, config.THRESHOLDS_TABLE_NAME), {
-      ttlMs: config.THRESHOLD_CACHE_TTL_SECONDS * 1000,
-    }),
-    alarms: new DynamoDbAlarmStore(documents, config.ALARMS_TABLE_NAME),
-    notifier: new SnsAlarmNotifier(new SNSClient({}), config.ALERTS_TOPIC_ARN),
+    ...alarmWriterDependencies(config),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
   });
 });

@@ -5,7 +5,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { DynamoDbAlarmStore } from '../adapters/dynamodb-alarm-store';
 import { createDocumentClient } from '../adapters/dynamodb-document-client';
 import { loadApiConfig } from '../config';
-import type { AlarmStore } from '../domain/evaluate-telemetry';
+import type { AlarmStore } from '../domain/ports';
 
 export interface GetDeviceAlarmsDependencies {
   alarms: Pick<AlarmStore, 'listByDevice'>;

@@ -1,0 +1,46 @@
+import { createLogger, json, type Logger, once, parseJsonBody, problemDetails } from '@iot/lambda-kit';
+import { PutThresholdsRequestSchema } from '@iot/types';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { createDocumentClient } from '../adapters/dynamodb-document-client';
+import { DynamoDbThresholdStore } from '../adapters/dynamodb-threshold-store';
+import { loadApiConfig } from '../config';
+import { replaceFleetThresholds, type ThresholdStore } from '../domain/thresholds';
+import { actingUser } from './http-support';
+
+export interface PutFleetThresholdsDependencies {
+  thresholds: ThresholdStore;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * `PUT /fleet/thresholds`: replaces the fleet-wide default rules and answers them. Running evaluations see the change
+ * once their cached thresholds expire (`THRESHOLD_CACHE_TTL_SECONDS`).
+ */
+export function createPutFleetThresholdsHandler({
+  thresholds,
+  logger,
+  now = Date.now,
+}: PutFleetThresholdsDependencies) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(problemDetails({ logger }))
+    .handler(async (event) => {
+      const { rules } = parseJsonBody(PutThresholdsRequestSchema, event);
+      const fleet = await replaceFleetThresholds(thresholds, rules, now());
+      logger.info('fleet thresholds replaced', { user: actingUser(event), metrics: rules.map((rule) => rule.metric) });
+      return json(200, fleet);
+    });
+}
+
+const built = once(() => {
+  const config = loadApiConfig();
+  return createPutFleetThresholdsHandler({
+    thresholds: new DynamoDbThresholdStore(createDocumentClient(), config.THRESHOLDS_TABLE_NAME, {
+      consistentRead: true,
+    }),
+    logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+  });
+});
+
+export const handler = (event: APIGatewayProxyEvent, context: Context) => built()(event, context);
