@@ -2,20 +2,63 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveOutputsOffline } from '../cloudformation';
 import { packageServices } from '../compose';
+import {
+  DEFAULT_API_PORT,
+  DEFAULT_EDGE_PORT,
+  DEFAULT_MQTT_PORT,
+  type LocalCloud,
+  type LocalTiming,
+  startLocalCloud,
+} from '../local-cloud';
+import { PortInUseError } from '../runtime/ports';
+import { formatStartupReport } from '../runtime/stack-summary';
+import { localCloudExtensions } from './extensions';
 
 const USAGE = `Usage: iot-local <command> [options]
 
 Commands:
+  start      Run the local cloud: start every emulated AWS service, package each service of serverless-compose.yml
+             (unchanged packages are reused) and deploy it, then serve until Ctrl-C.
   package    Package every service of serverless-compose.yml offline, in deployment order, each with its
              upstream services' outputs (derived from their packaged templates) as params.
 
-Options:
-  --stage <name>   Stage to package (default: local; env IOT_LOCAL_STAGE)
+Options (start):
+  --edge-port <port>               Edge endpoint for AWS SDKs and the AWS CLI (default ${DEFAULT_EDGE_PORT}; env IOT_LOCAL_EDGE_PORT)
+  --api-port <port>                REST API (default ${DEFAULT_API_PORT}; env IOT_LOCAL_API_PORT)
+  --mqtt-port <port>               MQTT broker (default ${DEFAULT_MQTT_PORT}; env IOT_LOCAL_MQTT_PORT)
+  --data-dir <dir>                 Where data is kept (default <root>/.local; env IOT_LOCAL_DATA_DIR)
+  --reset                          Empty the data folder first
+  --firehose-buffer-seconds <s>    Deliver Firehose buffers after s seconds (default: as the templates say;
+                                   env IOT_LOCAL_FIREHOSE_BUFFER_SECONDS)
+  --window-seconds <s>             Cap tumbling windows of stream event sources at s seconds (default: as the
+                                   templates say; env IOT_LOCAL_WINDOW_SECONDS)
+  --quiet                          Function logs only to <data-dir>/logs/, not to the console
+
+Options (both):
+  --stage <name>   Stage (default: local; env IOT_LOCAL_STAGE)
   --region <name>  Region (default: us-east-1; env AWS_REGION)
   --force          Package again even where nothing changed
   --root <dir>     Repository root (default: the current folder)
   -h, --help       Show this help
 `;
+
+/** A usage error: the message is shown with a pointer to --help. */
+class UsageError extends Error {}
+
+function port(value: string, flag: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number > 65_535)
+    throw new UsageError(`${flag} must be a port number (0 to 65535), not "${value}"`);
+  return number;
+}
+
+function seconds(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0)
+    throw new UsageError(`${flag} must be a number of seconds, not "${value}"`);
+  return number;
+}
 
 async function packageCommand(options: { root: string; stage: string; region: string; force: boolean }) {
   const started = Date.now();
@@ -40,15 +83,115 @@ async function packageCommand(options: { root: string; stage: string; region: st
   }
 }
 
+interface StartOptions {
+  root: string;
+  stage: string;
+  region: string;
+  force: boolean;
+  edgePort: number;
+  apiPort: number;
+  mqttPort: number;
+  dataDir?: string;
+  reset: boolean;
+  quiet: boolean;
+  timing: LocalTiming;
+}
+
+/** Runs until SIGINT or SIGTERM, then stops cleanly; resolves with the exit code. */
+async function startCommand(options: StartOptions): Promise<number> {
+  const aborter = new AbortController();
+  let cloud: LocalCloud | undefined;
+  let firstSignalAt = 0;
+  let stopped: () => void = () => {};
+  const stopping = new Promise<void>((resolve) => {
+    stopped = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    const now = Date.now();
+    // Ctrl-C reaches this process twice (from the terminal and from the launcher): only a later one forces the exit.
+    if (firstSignalAt && now - firstSignalAt > 1000) {
+      console.error(`\n${signal} again: exiting without a clean stop.`);
+      process.exit(130);
+    }
+    if (firstSignalAt) return;
+    firstSignalAt = now;
+    console.log(`\n${signal}: stopping (Firehose buffers, queues, streams and pending events are written out)...`);
+    aborter.abort(new Error(`Stopped by ${signal} before the start finished`));
+    stopped();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const started = Date.now();
+  try {
+    cloud = await startLocalCloud({
+      root: options.root,
+      dataDir: options.dataDir,
+      reset: options.reset,
+      stage: options.stage,
+      region: options.region,
+      edgePort: options.edgePort,
+      apiPort: options.apiPort,
+      mqttPort: options.mqttPort,
+      forcePackage: options.force,
+      timing: options.timing,
+      extensions: localCloudExtensions(),
+      signal: aborter.signal,
+      ...(options.quiet ? { functionLogs: false as const } : {}),
+      onProgress: (event) => {
+        if (event.type === 'listening') console.log(`Local cloud starting; edge endpoint ${event.endpoints.edge}`);
+        else if (event.type === 'packaging') process.stdout.write(`  ${event.service.padEnd(22)} packaging...`);
+        else if (event.type === 'packaged') process.stdout.write(event.reused ? ' unchanged, reused;' : ' packaged;');
+        else if (event.type === 'deployed') process.stdout.write(' deployed\n');
+      },
+    });
+  } catch (error) {
+    process.stdout.write('\n');
+    if (aborter.signal.aborted) return 0;
+    throw error;
+  }
+  console.log('');
+  console.log(
+    formatStartupReport({
+      endpoints: Object.fromEntries(Object.entries(cloud.endpoints).filter(([, url]) => url !== undefined)) as Record<
+        string,
+        string
+      >,
+      stacks: cloud.stacks,
+      stage: cloud.stage,
+      seconds: (Date.now() - started) / 1000,
+      dataDir: cloud.dataDir,
+    }),
+  );
+  console.log(
+    `\nReady. Point AWS SDKs and the AWS CLI at it with AWS_ENDPOINT_URL=${cloud.endpoints.edge} (any credentials). Ctrl-C stops.`,
+  );
+
+  await stopping;
+  const closing = Date.now();
+  await cloud.close();
+  console.log(`Stopped in ${((Date.now() - closing) / 1000).toFixed(1)} s; data kept in ${cloud.dataDir}.`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
+  const env = process.env;
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
-      stage: { type: 'string', default: process.env.IOT_LOCAL_STAGE ?? 'local' },
-      region: { type: 'string', default: process.env.AWS_REGION ?? 'us-east-1' },
+      stage: { type: 'string', default: env.IOT_LOCAL_STAGE ?? 'local' },
+      region: { type: 'string', default: env.AWS_REGION ?? 'us-east-1' },
       force: { type: 'boolean', default: false },
       root: { type: 'string', default: process.cwd() },
+      'edge-port': { type: 'string', default: env.IOT_LOCAL_EDGE_PORT ?? String(DEFAULT_EDGE_PORT) },
+      'api-port': { type: 'string', default: env.IOT_LOCAL_API_PORT ?? String(DEFAULT_API_PORT) },
+      'mqtt-port': { type: 'string', default: env.IOT_LOCAL_MQTT_PORT ?? String(DEFAULT_MQTT_PORT) },
+      'data-dir': { type: 'string', default: env.IOT_LOCAL_DATA_DIR },
+      reset: { type: 'boolean', default: false },
+      'firehose-buffer-seconds': { type: 'string', default: env.IOT_LOCAL_FIREHOSE_BUFFER_SECONDS },
+      'window-seconds': { type: 'string', default: env.IOT_LOCAL_WINDOW_SECONDS },
+      quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -57,11 +200,29 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command || values.help ? 0 : 1;
   }
-  const common = { root: resolve(values.root), stage: values.stage, region: values.region, force: values.force };
+  const root = resolve(values.root);
+  const common = { root, stage: values.stage, region: values.region, force: values.force };
   switch (command) {
     case 'package':
       await packageCommand(common);
       return 0;
+    case 'start': {
+      const firehoseSeconds = seconds(values['firehose-buffer-seconds'], '--firehose-buffer-seconds');
+      const windowSeconds = seconds(values['window-seconds'], '--window-seconds');
+      return startCommand({
+        ...common,
+        edgePort: port(values['edge-port'], '--edge-port'),
+        apiPort: port(values['api-port'], '--api-port'),
+        mqttPort: port(values['mqtt-port'], '--mqtt-port'),
+        dataDir: values['data-dir'] ? resolve(values['data-dir']) : undefined,
+        reset: values.reset,
+        quiet: values.quiet,
+        timing: {
+          ...(firehoseSeconds !== undefined ? { firehoseBufferIntervalMs: firehoseSeconds * 1000 } : {}),
+          ...(windowSeconds !== undefined ? { tumblingWindowSeconds: Math.max(1, Math.round(windowSeconds)) } : {}),
+        },
+      });
+    }
     default:
       console.error(`Unknown command "${command}".\n\n${USAGE}`);
       return 1;
@@ -70,10 +231,12 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    process.exit(code);
   },
   (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
+    if (error instanceof UsageError) console.error(`${error.message}\n\nSee iot-local --help.`);
+    else if (error instanceof PortInUseError) console.error(error.message);
+    else console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
   },
 );

@@ -21,10 +21,12 @@ export class PackagingError extends Error {
 }
 
 const IGNORED = new Set(['node_modules', PACKAGE_DIR, '.esbuild', 'tests', '.local']);
+/** Build output of `tsc -b` (rewritten by every type check), not part of a bundle. */
+const IGNORED_SUFFIXES = ['.tsbuildinfo'];
 
 async function* sourceFiles(dir: string): AsyncGenerator<string> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (IGNORED.has(entry.name)) continue;
+    if (IGNORED.has(entry.name) || IGNORED_SUFFIXES.some((suffix) => entry.name.endsWith(suffix))) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) yield* sourceFiles(path);
     else if (entry.isFile()) yield path;

@@ -1,7 +1,7 @@
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { AwsService, EdgeRequest, EdgeResponse } from '../../edge/aws-service';
+import { type AwsService, AwsServiceError, type EdgeRequest, type EdgeResponse } from '../../edge/aws-service';
 import { JsonSnapshotFile } from '../sqs/json-snapshot-file';
 
 // dynalite ships no types; this is the part of its API used here.
@@ -149,6 +149,20 @@ export class DynamoDbService implements AwsService {
     const answer = await this.call(`DynamoDB_20120810.${operation}`, Buffer.from(JSON.stringify(input)));
     const body = JSON.parse(String(answer.body)) as T & { __type?: string; message?: string };
     if (answer.status >= 400) throw new Error(`${operation}: ${body.__type ?? answer.status} ${body.message ?? ''}`);
+    return body;
+  }
+
+  /**
+   * Calls a DynamoDB operation in-process (CreateTable, DescribeTable, UpdateTable ... as the JSON API names them),
+   * for the CloudFormation providers. Rejects with an AwsServiceError carrying DynamoDB's error code.
+   */
+  async request<T>(operation: string, input: unknown): Promise<T> {
+    const answer = await this.call(`DynamoDB_20120810.${operation}`, Buffer.from(JSON.stringify(input)));
+    const body = JSON.parse(String(answer.body)) as T & { __type?: string; message?: string; Message?: string };
+    if (answer.status >= 400) {
+      const code = (body.__type ?? 'InternalServerError').split('#').pop() as string;
+      throw new AwsServiceError(code, `${operation}: ${body.message ?? body.Message ?? code}`, answer.status);
+    }
     return body;
   }
 
