@@ -4,8 +4,8 @@
  */
 export {
   type ClientDisconnector,
+  type DataPlaneRetainedMessage,
   IotDataPlaneService,
   type IotDataPlaneServiceOptions,
-  type RetainedMessage,
   type RetainedMessageReader,
 } from './iot-data-plane-service';

@@ -5,7 +5,7 @@ import { ShadowRequestError } from '../shadow/shadow-errors';
 import type { ShadowRef } from '../shadow/shadow-store';
 
 /** A message the broker retains, as the data plane lists it. */
-export interface RetainedMessage {
+export interface DataPlaneRetainedMessage {
   topic: string;
   payload: Buffer;
   qos: 0 | 1;
@@ -16,8 +16,8 @@ export interface RetainedMessage {
 /** Reads the broker's retained messages, for ListRetainedMessages and GetRetainedMessage (`MqttBroker` is one). */
 export interface RetainedMessageReader {
   /** Every retained message. */
-  listRetainedMessages(): Promise<RetainedMessage[]>;
-  getRetainedMessage(topic: string): Promise<RetainedMessage | undefined>;
+  listRetainedMessages(): Promise<DataPlaneRetainedMessage[]>;
+  getRetainedMessage(topic: string): Promise<DataPlaneRetainedMessage | undefined>;
 }
 
 /** Ends a client's connection, for DeleteConnection (`MqttBroker` is one). */

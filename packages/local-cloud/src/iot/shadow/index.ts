@@ -8,7 +8,6 @@ export {
   type ShadowServiceLogger,
   stderrShadowServiceLogger,
 } from './device-shadow-service';
-export { isJsonObject, type JsonObject, type JsonValue, jsonEquals } from './json-value';
 export {
   applyUpdate,
   computeDelta,
