@@ -1,5 +1,6 @@
-import { summarizeIssues, type TelemetryRuleEvent, TelemetryRuleEventSchema, type WindowMetric } from '@iot/types';
-import { addMessage, emptyWindowState, type WindowState, windowMetrics } from './window-aggregate';
+import { summarizeIssues, type TelemetryStreamRecord, TelemetryStreamRecordSchema } from '@iot/types';
+import { addMessage, emptyWindowState, fleetMetrics, type WindowState, windowMetrics } from './window-aggregate';
+import { partId, type WindowResults } from './window-parts';
 
 /** One record of the stream, as the aggregator receives it. */
 export interface StreamRecord {
@@ -16,24 +17,40 @@ export interface RejectedRecord {
 }
 
 export interface WindowMetricsStore {
-  /** Writes a window's results; writing the same window again overwrites it, never adds to it. */
-  putWindowMetrics(metrics: WindowMetric[]): Promise<void>;
+  /** Writes a part's results; writing the same part again overwrites its items, never adds to them. */
+  putWindow(results: WindowResults): Promise<void>;
+}
+
+export interface WindowMetricsExport {
+  /** Hands a part's device results to the analytics export (at least once: a replayed part is exported again). */
+  exportWindow(results: WindowResults): Promise<void>;
 }
 
 export interface RejectedRecordSink {
-  /** Keeps records that cannot be processed, with the reason, where an operator can find them. */
-  reject(records: RejectedRecord[]): Promise<void>;
+  /**
+   * Keeps records that cannot be processed, with the reason, where an operator can find them. Resolves with the
+   * records it could not keep (none when all were kept); it stops at the first failure, so those are the trailing ones.
+   */
+  reject(records: RejectedRecord[]): Promise<RejectedRecord[]>;
+}
+
+/** A failure of the final invocation: the window's results could not be written and Lambda must retry it. */
+export class WindowWriteError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WindowWriteError';
+  }
 }
 
 /** Decodes a record into a telemetry message, or says why it cannot be one. */
-export function decodeRecord(record: StreamRecord): { message: TelemetryRuleEvent } | { reason: string } {
+export function decodeRecord(record: StreamRecord): { message: TelemetryStreamRecord } | { reason: string } {
   let json: unknown;
   try {
     json = JSON.parse(record.data.toString('utf8'));
   } catch {
     return { reason: 'data is not JSON' };
   }
-  const parsed = TelemetryRuleEventSchema.safeParse(json);
+  const parsed = TelemetryStreamRecordSchema.safeParse(json);
   if (!parsed.success) return { reason: `not a telemetry message: ${summarizeIssues(parsed.error)}` };
   if (parsed.data.deviceId !== record.partitionKey) {
     return { reason: `partition key ${record.partitionKey} is not the device id ${parsed.data.deviceId}` };
@@ -44,41 +61,79 @@ export function decodeRecord(record: StreamRecord): { message: TelemetryRuleEven
 export interface WindowInvocation {
   records: StreamRecord[];
   state: WindowState;
+  shardId: string;
   windowStart: number;
   windowEnd: number;
   isFinal: boolean;
 }
 
+export interface WindowInvocationResult {
+  /** The state to carry to the window's next invocation: it holds exactly the records before `failedRecord`. */
+  state: WindowState;
+  /** The first record not processed (a transient failure): Lambda delivers it and those after it again. */
+  failedRecord?: string;
+  rejected: number;
+  written: number;
+}
+
 /**
  * One invocation of a tumbling window: folds the records into the carried state; the final invocation writes the
- * window's metrics and starts the next window empty. Records that can never be processed are handed to the sink
- * with their reason instead of being retried forever.
+ * part's results and starts the next part empty.
+ *
+ * A record that can never be aggregated goes to the rejected-record sink with its reason instead of being retried
+ * forever. If the sink cannot keep one, that record is reported as failed: the returned state holds only the records
+ * before it, and Lambda delivers it and the records after it again. The final invocation carries no records of its own
+ * to report, so when its results cannot be written it throws, and Lambda retries it with the same state.
  */
 export async function aggregateWindow(
-  deps: { metrics: WindowMetricsStore; rejected: RejectedRecordSink },
+  deps: { metrics: WindowMetricsStore; exporter: WindowMetricsExport; rejected: RejectedRecordSink },
   invocation: WindowInvocation,
-): Promise<{ state: WindowState; written: number; rejected: number }> {
-  let state = invocation.state;
+): Promise<WindowInvocationResult> {
+  const { records } = invocation;
+  const decoded = records.map((record) => ({ record, outcome: decodeRecord(record) }));
   const rejected: RejectedRecord[] = [];
-  for (const record of invocation.records) {
-    const decoded = decodeRecord(record);
-    if ('reason' in decoded) {
+  for (const { record, outcome } of decoded) {
+    if ('reason' in outcome) {
       rejected.push({
-        reason: decoded.reason,
+        reason: outcome.reason,
         record: {
           sequenceNumber: record.sequenceNumber,
           partitionKey: record.partitionKey,
           data: record.data.toString('base64'),
         },
       });
-      continue;
     }
-    state = addMessage(state, decoded.message);
   }
-  if (rejected.length > 0) await deps.rejected.reject(rejected);
-  if (!invocation.isFinal) return { state, written: 0, rejected: rejected.length };
+  const notKept = rejected.length > 0 ? await deps.rejected.reject(rejected) : [];
+  const notKeptSequences = new Set(notKept.map((r) => r.record.sequenceNumber));
+  const failedAt = notKeptSequences.size
+    ? records.findIndex((record) => notKeptSequences.has(record.sequenceNumber))
+    : records.length;
 
-  const results = windowMetrics(state, invocation.windowStart, invocation.windowEnd);
-  await deps.metrics.putWindowMetrics(results);
-  return { state: emptyWindowState(), written: results.length, rejected: rejected.length };
+  let state = invocation.state;
+  for (const { outcome } of decoded.slice(0, failedAt)) {
+    if ('message' in outcome) state = addMessage(state, outcome.message);
+  }
+  if (failedAt > 0 && state.first === undefined) state.first = records[0]?.sequenceNumber;
+  const failedRecord = records[failedAt]?.sequenceNumber;
+  const keptRejected = rejected.length - notKept.length;
+
+  if (!invocation.isFinal) {
+    return { state, rejected: keptRejected, written: 0, ...(failedRecord ? { failedRecord } : {}) };
+  }
+  if (failedRecord) {
+    throw new WindowWriteError(`the failure queue could not keep record ${failedRecord} of the final invocation`);
+  }
+  const devices = windowMetrics(state, invocation.windowStart, invocation.windowEnd);
+  if (devices.length > 0) {
+    const results: WindowResults = {
+      part: partId(invocation.shardId, state.first),
+      devices,
+      fleet: fleetMetrics(state, invocation.windowStart, invocation.windowEnd),
+    };
+    // The table first: its writes are idempotent, so a retry after a failed export only rewrites the same items.
+    await deps.metrics.putWindow(results);
+    await deps.exporter.exportWindow(results);
+  }
+  return { state: emptyWindowState(), rejected: keptRejected, written: devices.length };
 }

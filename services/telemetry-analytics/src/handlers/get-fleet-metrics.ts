@@ -1,0 +1,37 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createLogger, json, type Logger, once, parseQuery, problemDetails } from '@iot/lambda-kit';
+import { GetFleetMetricsQuerySchema } from '@iot/types';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DynamoDbWindowMetricsStore } from '../adapters/dynamodb-window-metrics-store';
+import { loadQueryConfig } from '../config';
+import { queryFleetWindows, type WindowPartsReader } from '../domain/query-window-metrics';
+import { mapQueryError, windowQueryOf } from './metrics-query-http';
+
+export interface GetFleetMetricsDependencies {
+  store: Pick<WindowPartsReader, 'readFleetParts'>;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** `GET /fleet/metrics?metric&from&to&limit&nextToken`: the fleet's windows in a time range, per metric. */
+export function createGetFleetMetricsHandler({ store, logger, now = Date.now }: GetFleetMetricsDependencies) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(problemDetails({ logger, mapError: mapQueryError }))
+    .handler(async (event) => {
+      const query = windowQueryOf(parseQuery(GetFleetMetricsQuerySchema, event), now());
+      return json(200, await queryFleetWindows(store, query));
+    });
+}
+
+const built = once(() => {
+  const config = loadQueryConfig();
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  return createGetFleetMetricsHandler({
+    store: new DynamoDbWindowMetricsStore(documents, config.METRICS_TABLE_NAME, config.METRICS_RETENTION_DAYS),
+    logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+  });
+});
+
+export const handler = (event: APIGatewayProxyEvent, context: Context) => built()(event, context);

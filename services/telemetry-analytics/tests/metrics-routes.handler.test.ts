@@ -1,0 +1,276 @@
+/**
+ * `GET /devices/{deviceId}/metrics` and `GET /fleet/metrics` invoked offline through their middy stacks with API
+ * Gateway proxy events, against a real local DynamoDB (dynalite) holding window parts as the aggregator writes them.
+ */
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createLogger } from '@iot/lambda-kit';
+import {
+  apiGatewayProxyEvent,
+  createTableFromServerlessYml,
+  type LocalDynamoDb,
+  lambdaContext,
+  startLocalDynamoDb,
+} from '@iot/testing';
+import type { FleetMetricsPage, FleetWindowMetric, WindowMetric, WindowMetricsPage } from '@iot/types';
+import { DynamoDbWindowMetricsStore } from '../src/adapters/dynamodb-window-metrics-store';
+import { createGetDeviceMetricsHandler } from '../src/handlers/get-device-metrics';
+import { createGetFleetMetricsHandler } from '../src/handlers/get-fleet-metrics';
+
+const TABLE = 'metrics-routes-test';
+const T0 = Date.parse('2026-03-01T00:00:00Z');
+const MINUTE = 60_000;
+const NOW = T0 + 2 * 86_400_000;
+let dynamo: LocalDynamoDb;
+let store: DynamoDbWindowMetricsStore;
+let getDevice: ReturnType<typeof createGetDeviceMetricsHandler>;
+let getFleet: ReturnType<typeof createGetFleetMetricsHandler>;
+
+const deviceMetric = (deviceId: string, metric: string, windowStart: number, values: number[]): WindowMetric => ({
+  deviceId,
+  metric,
+  windowStart,
+  windowEnd: windowStart + MINUTE,
+  count: values.length,
+  min: Math.min(...values),
+  max: Math.max(...values),
+  sum: values.reduce((a, b) => a + b, 0),
+  mean: values.reduce((a, b) => a + b, 0) / values.length,
+  last: values[values.length - 1] as number,
+  firstTimestamp: windowStart + 1,
+  lastTimestamp: windowStart + values.length,
+});
+
+const fleetMetric = (metric: string, windowStart: number, count: number, sum: number, devices: number) => ({
+  metric,
+  windowStart,
+  windowEnd: windowStart + MINUTE,
+  count,
+  min: 1,
+  max: sum,
+  sum,
+  mean: sum / count,
+  devices,
+  firstTimestamp: windowStart + 1,
+  lastTimestamp: windowStart + 2,
+});
+
+function request(resource: string, query: Record<string, string>, deviceId?: string) {
+  return apiGatewayProxyEvent({
+    method: 'GET',
+    resource,
+    query,
+    ...(deviceId ? { pathParameters: { deviceId } } : {}),
+  });
+}
+
+async function device(deviceId: string, query: Record<string, string>) {
+  const answer = await getDevice(request('/devices/{deviceId}/metrics', query, deviceId), lambdaContext());
+  return { status: answer.statusCode, body: JSON.parse(answer.body) };
+}
+
+async function fleet(query: Record<string, string>) {
+  const answer = await getFleet(request('/fleet/metrics', query), lambdaContext());
+  return { status: answer.statusCode, body: JSON.parse(answer.body) };
+}
+
+/** Follows `nextToken` to the end; every page as it came. */
+async function allPages<T>(
+  get: (query: Record<string, string>) => Promise<{ body: { items: T[]; nextToken?: string } }>,
+  query: Record<string, string>,
+) {
+  const pages: T[][] = [];
+  let nextToken: string | undefined;
+  do {
+    const { body } = await get({ ...query, ...(nextToken ? { nextToken } : {}) });
+    pages.push(body.items);
+    nextToken = body.nextToken;
+  } while (nextToken && pages.length < 100);
+  return pages;
+}
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamoDb();
+  await createTableFromServerlessYml(dynamo.client, `${__dirname}/..`, 'MetricsTable', TABLE);
+  store = new DynamoDbWindowMetricsStore(DynamoDBDocumentClient.from(dynamo.client), TABLE, 90);
+  const logger = createLogger('test');
+  getDevice = createGetDeviceMetricsHandler({ store, logger, now: () => NOW });
+  getFleet = createGetFleetMetricsHandler({ store, logger, now: () => NOW });
+
+  // sensor-1: five windows of temperature and humidity, one part each; the third window in two parts (it ended early).
+  for (let w = 0; w < 5; w++) {
+    const start = T0 + w * MINUTE;
+    await store.putWindow({
+      part: `shardId-000000000000#${100 + w}`,
+      devices: [
+        deviceMetric('sensor-1', 'temperature', start, [w, w + 1]),
+        deviceMetric('sensor-1', 'humidity', start, [50]),
+      ],
+      fleet: [],
+    });
+  }
+  await store.putWindow({
+    part: 'shardId-000000000000#1000',
+    devices: [deviceMetric('sensor-1', 'temperature', T0 + 2 * MINUTE, [9])],
+    fleet: [],
+  });
+  // The fleet: four windows, each written by three shards.
+  for (let w = 0; w < 4; w++) {
+    for (let shard = 0; shard < 3; shard++) {
+      await store.putWindow({
+        part: `shardId-00000000000${shard}#7`,
+        devices: [],
+        fleet: [
+          fleetMetric('temperature', T0 + w * MINUTE, 2, 10 * (shard + 1), 2),
+          fleetMetric('humidity', T0 + w * MINUTE, 1, 5, 1),
+        ] as FleetWindowMetric[],
+      });
+    }
+  }
+  // sensor-many: 600 windows of one metric, then one window of a rare one.
+  for (let w = 0; w < 600; w += 25) {
+    await store.putWindow({
+      part: 'shardId-000000000000#1',
+      devices: Array.from({ length: 25 }, (_, i) => deviceMetric('sensor-many', 'common', T0 + (w + i) * MINUTE, [1])),
+      fleet: [],
+    });
+  }
+  await store.putWindow({
+    part: 'shardId-000000000000#1',
+    devices: [deviceMetric('sensor-many', 'rare', T0 + 600 * MINUTE, [42])],
+    fleet: [],
+  });
+}, 60_000);
+afterAll(() => dynamo.stop());
+
+describe('GET /devices/{deviceId}/metrics', () => {
+  it('answers the windows in the range, oldest first, each window merged from its parts', async () => {
+    // Act
+    const { status, body } = await device('sensor-1', {
+      metric: 'temperature',
+      from: String(T0 + MINUTE),
+      to: String(T0 + 3 * MINUTE),
+    });
+
+    // Assess
+    expect(status).toBe(200);
+    expect((body as WindowMetricsPage).items).toEqual([
+      deviceMetric('sensor-1', 'temperature', T0 + MINUTE, [1, 2]),
+      // The later part's reading has the earlier device timestamp: `last` is the reading taken last.
+      {
+        ...deviceMetric('sensor-1', 'temperature', T0 + 2 * MINUTE, [2, 3, 9]),
+        last: 3,
+        lastTimestamp: T0 + 2 * MINUTE + 2,
+      },
+      deviceMetric('sensor-1', 'temperature', T0 + 3 * MINUTE, [3, 4]),
+    ]);
+    expect(body.nextToken).toBeUndefined();
+  });
+
+  it('pages through every metric of every window, never splitting a window across pages', async () => {
+    // Act
+    const pages = await allPages((q) => device('sensor-1', q), { from: String(T0), limit: '3' });
+
+    // Assess
+    expect(pages.map((page) => page.length)).toEqual([3, 3, 3, 1]);
+    const items = pages.flat() as WindowMetric[];
+    expect(items.map((m) => `${(m.windowStart - T0) / MINUTE}:${m.metric}`)).toEqual([
+      '0:humidity',
+      '0:temperature',
+      '1:humidity',
+      '1:temperature',
+      '2:humidity',
+      '2:temperature',
+      '3:humidity',
+      '3:temperature',
+      '4:humidity',
+      '4:temperature',
+    ]);
+    expect(items.find((m) => m.windowStart === T0 + 2 * MINUTE && m.metric === 'temperature')?.count).toBe(3);
+  });
+
+  it('defaults to the last day before now', async () => {
+    // Act
+    const { body } = await device('sensor-1', {});
+
+    // Assess
+    expect(body.items).toEqual([]);
+  });
+
+  it('finds a rare metric behind many windows of another, page by page', async () => {
+    // Act
+    const pages = await allPages((q) => device('sensor-many', q), {
+      metric: 'rare',
+      from: String(T0),
+      to: String(T0 + 1000 * MINUTE),
+      limit: '1',
+    });
+
+    // Assess
+    expect(pages.flat()).toEqual([deviceMetric('sensor-many', 'rare', T0 + 600 * MINUTE, [42])]);
+    expect(pages.length).toBeGreaterThan(1);
+  });
+
+  it('answers 400 naming the field for a bad query, an unknown token or a bad device id', async () => {
+    // Act
+    const answers = await Promise.all([
+      device('sensor-1', { from: String(T0 + MINUTE), to: String(T0) }),
+      device('sensor-1', { nextToken: 'bm90IGEgdG9rZW4' }),
+      device('sensor-1', { limit: '501' }),
+      device('bad#id', {}),
+    ]);
+
+    // Assess
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400]);
+    expect(answers.map((a) => a.body.errors?.[0]?.path)).toEqual([
+      'query.from',
+      'query.nextToken',
+      'query.limit',
+      'path.deviceId',
+    ]);
+  });
+});
+
+describe('GET /fleet/metrics', () => {
+  it('merges the parts every shard wrote into one window per metric', async () => {
+    // Act
+    const { status, body } = await fleet({ metric: 'temperature', from: String(T0), to: String(T0 + MINUTE) });
+
+    // Assess
+    expect(status).toBe(200);
+    expect((body as FleetMetricsPage).items).toEqual([
+      { ...fleetMetric('temperature', T0, 6, 60, 6), max: 30 },
+      { ...fleetMetric('temperature', T0 + MINUTE, 6, 60, 6), max: 30 },
+    ]);
+  });
+
+  it('pages through the windows of every metric, one whole window a page', async () => {
+    // Act
+    const pages = await allPages<FleetWindowMetric>(fleet, {
+      from: String(T0),
+      to: String(T0 + 10 * MINUTE),
+      limit: '1',
+    });
+
+    // Assess
+    expect(pages.map((page) => page.length)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(pages.flat().map((m) => [(m.windowStart - T0) / MINUTE, m.metric, m.count, m.devices])).toEqual([
+      [0, 'humidity', 3, 3],
+      [0, 'temperature', 6, 6],
+      [1, 'humidity', 3, 3],
+      [1, 'temperature', 6, 6],
+      [2, 'humidity', 3, 3],
+      [2, 'temperature', 6, 6],
+      [3, 'humidity', 3, 3],
+      [3, 'temperature', 6, 6],
+    ]);
+  });
+
+  it('answers 400 for an unknown query parameter', async () => {
+    // Act
+    const { status, body } = await fleet({ deviceId: 'sensor-1' });
+
+    // Assess
+    expect(status).toBe(400);
+    expect(body.detail).toMatch(/deviceId/);
+  });
+});
