@@ -111,4 +111,39 @@ describe('formatAlarmMessage', () => {
     expect(JSON.parse(message.GCM).fcmV1Message.message.data).not.toHaveProperty('value');
     expect(JSON.parse(message.APNS).aps.alert.title).toBe('No data: greenhouse-7:sensor-42 temperature');
   });
+
+  it('marks a reminder in the title, the text, the app data and an attribute subscribers can filter on', () => {
+    // Prepare
+    const reminder: AlarmNotification = {
+      ...raised,
+      previousState: 'ALARM',
+      reason: 'reminder 1: temperature is above 30 (last reading 31.2), in ALARM since ... and not acknowledged',
+      reminder: true,
+    };
+
+    // Act
+    const { subject, message, attributes } = formatAlarmMessage(reminder);
+
+    // Assess
+    expect(subject).toBe('Reminder: ALARM (critical): greenhouse-7:sensor-42 temperature');
+    expect(message.default).toMatch(/^ALARM \(reminder\): reminder 1: temperature is above 30/);
+    expect(JSON.parse(message.GCM).fcmV1Message.message.data).toMatchObject({ reminder: 'true', state: 'ALARM' });
+    expect(JSON.parse(message.APNS).alarm).toMatchObject({ reminder: 'true' });
+    expect(attributes).toEqual({
+      deviceId: 'greenhouse-7:sensor-42',
+      metric: 'temperature',
+      severity: 'critical',
+      state: 'ALARM',
+      reminder: 'true',
+    });
+  });
+
+  it('sets no reminder attribute on a transition', () => {
+    // Act
+    const { attributes, message } = formatAlarmMessage(raised);
+
+    // Assess
+    expect(attributes).not.toHaveProperty('reminder');
+    expect(JSON.parse(message.GCM).fcmV1Message.message.data).not.toHaveProperty('reminder');
+  });
 });

@@ -5,6 +5,7 @@ import {
   resolveThresholdRule,
   type ThresholdRule,
 } from '@iot/types';
+import { checkAlarm, earliest, nextCheckAt } from '../src/domain/alarm-checks';
 import { evaluateReading, type TrackedAlarm } from '../src/domain/alarm-state-machine';
 
 const T0 = 1_767_225_600_000;
@@ -286,5 +287,296 @@ describe('evaluateReading', () => {
       timestamp: T0 + MINUTE,
       reason: 'temperature 42 is above 30',
     });
+  });
+});
+
+/**
+ * One step of a timeline, at a minute after T0 (the cloud's clock): a reading (whose device timestamp is `at`
+ * unless given), a run of the scheduled check, or an acknowledgement.
+ */
+type Step =
+  | { minute: number; reading: number; deviceMinute?: number }
+  | { minute: number; check: true }
+  | { minute: number; ack: true };
+
+const reading = (minute: number, value: number, deviceMinute?: number): Step => ({
+  minute,
+  reading: value,
+  ...(deviceMinute === undefined ? {} : { deviceMinute }),
+});
+const checks = (from: number, to: number): Step[] =>
+  Array.from({ length: to - from + 1 }, (_, index) => ({ minute: from + index, check: true as const }));
+const ack = (minute: number): Step => ({ minute, ack: true });
+
+/**
+ * Plays a timeline the way the service does: each reading through the state machine, keeping the alarm's `checkAt`
+ * no later than its next deadline; the scheduled check acting only once `checkAt` has come, then setting the next one.
+ * Returns what was notified, e.g. `OK->INSUFFICIENT_DATA@7` or `reminder 1@10`, and the final state.
+ */
+function play(thresholds: ResolvedThresholdRule, steps: Step[], reminderMinutes = 0) {
+  const options = { reminderIntervalMs: reminderMinutes * MINUTE };
+  let current: TrackedAlarm | undefined;
+  let checkAt: number | undefined;
+  const notified: string[] = [];
+  for (const step of [...steps].sort((a, b) => a.minute - b.minute)) {
+    const now = T0 + step.minute * MINUTE;
+    if ('reading' in step) {
+      const evaluation = evaluateReading(current, thresholds, {
+        deviceId: 'sensor-1',
+        metric: 'temperature',
+        value: step.reading,
+        timestamp: T0 + (step.deviceMinute ?? step.minute) * MINUTE,
+        receivedAt: now,
+      });
+      if (evaluation.outcome === 'stale') {
+        notified.push(`stale@${step.minute}`);
+        continue;
+      }
+      current = evaluation.next;
+      checkAt = earliest(checkAt, nextCheckAt(current, thresholds, options));
+      const change = evaluation.notification;
+      if (change) notified.push(`${change.previousState}->${change.state}@${step.minute}`);
+    } else if ('ack' in step) {
+      if (current) current = { ...current, alarm: { ...current.alarm, acknowledgedAt: now, acknowledgedBy: 'ops' } };
+    } else if (current && checkAt !== undefined && checkAt <= now) {
+      const check = checkAlarm(current, thresholds, now, options);
+      if (check.outcome !== 'nothing-due') {
+        current = check.next;
+        const change = check.notification;
+        notified.push(
+          change.reminder
+            ? `reminder ${current.reminderCount}@${step.minute}`
+            : `${change.previousState}->${change.state}@${step.minute}`,
+        );
+      }
+      checkAt = nextCheckAt(current, thresholds, options);
+    }
+  }
+  return {
+    notified,
+    state: current?.alarm.state,
+    checkAt: checkAt === undefined ? undefined : (checkAt - T0) / MINUTE,
+  };
+}
+
+describe('missing data', () => {
+  it.each<[string, Partial<ThresholdRule>, Step[], string[], AlarmState]>([
+    [
+      'a metric silent for missingDataMinutes moves from OK to INSUFFICIENT_DATA, once',
+      { missingDataMinutes: 5 },
+      [reading(0, 25), reading(1, 25), reading(2, 25), ...checks(3, 30)],
+      ['OK->INSUFFICIENT_DATA@7'],
+      'INSUFFICIENT_DATA',
+    ],
+    [
+      'an alarm in ALARM goes to INSUFFICIENT_DATA too',
+      { missingDataMinutes: 5 },
+      [reading(0, 31), ...checks(1, 10)],
+      ['INSUFFICIENT_DATA->ALARM@0', 'ALARM->INSUFFICIENT_DATA@5'],
+      'INSUFFICIENT_DATA',
+    ],
+    [
+      'readings within the limit of each other keep it as it is',
+      { missingDataMinutes: 5 },
+      [reading(0, 25), reading(4, 25), reading(8, 25), reading(12, 25), ...checks(1, 16)],
+      [],
+      'OK',
+    ],
+    [
+      'the next reading brings it back, and is notified',
+      { missingDataMinutes: 5 },
+      [reading(0, 25), ...checks(1, 6), reading(9, 31), reading(10, 25)],
+      ['OK->INSUFFICIENT_DATA@5', 'INSUFFICIENT_DATA->ALARM@9', 'ALARM->OK@10'],
+      'OK',
+    ],
+    [
+      'a silent device is noticed again after it came back',
+      { missingDataMinutes: 5 },
+      [reading(0, 25), ...checks(1, 20), reading(7, 25)],
+      ['OK->INSUFFICIENT_DATA@5', 'INSUFFICIENT_DATA->OK@7', 'OK->INSUFFICIENT_DATA@12'],
+      'INSUFFICIENT_DATA',
+    ],
+    [
+      'a late reading older than the last one does not bring it back',
+      { missingDataMinutes: 5 },
+      [reading(0, 25), ...checks(1, 6), reading(7, 31, -1)],
+      ['OK->INSUFFICIENT_DATA@5', 'stale@7'],
+      'INSUFFICIENT_DATA',
+    ],
+    [
+      'silence is measured on the cloud clock: a device clock an hour late is not silent',
+      { missingDataMinutes: 5 },
+      [reading(0, 25, -60), reading(3, 25, -57), ...checks(1, 7)],
+      [],
+      'OK',
+    ],
+    ['a rule without missingDataMinutes never does', {}, [reading(0, 25), ...checks(1, 120)], [], 'OK'],
+  ])('%s', (_, overrides, steps, notified, state) => {
+    // Act
+    const result = play(rule(overrides), steps);
+
+    // Assess
+    expect(result.notified).toEqual(notified);
+    expect(result.state).toBe(state);
+  });
+
+  it('restarts the breach window and ends the acknowledgement, keeping the last reading', () => {
+    // Prepare
+    const thresholds = rule({ missingDataMinutes: 5, datapointsToAlarm: 2, evaluationPeriods: 3 });
+    const current = alarmIn('ALARM', { acknowledgedAt: T0, acknowledgedBy: 'ops', lastValue: 31 }, [true, true]);
+
+    // Act
+    const check = checkAlarm({ ...current, lastReceivedAt: T0 }, thresholds, T0 + 5 * MINUTE, {
+      reminderIntervalMs: 0,
+    });
+
+    // Assess
+    expect(check.outcome).toBe('insufficient-data');
+    if (check.outcome !== 'insufficient-data') return;
+    expect(check.next.recentBreaches).toEqual([]);
+    expect(check.next.alarm).toEqual({
+      deviceId: 'sensor-1',
+      metric: 'temperature',
+      state: 'INSUFFICIENT_DATA',
+      severity: 'major',
+      comparison: 'above',
+      threshold: 30,
+      clearValue: 30,
+      lastValue: 31,
+      lastReadingAt: T0,
+      stateChangedAt: T0 + 5 * MINUTE,
+    });
+    expect(check.notification).toEqual({
+      deviceId: 'sensor-1',
+      metric: 'temperature',
+      state: 'INSUFFICIENT_DATA',
+      previousState: 'ALARM',
+      severity: 'major',
+      comparison: 'above',
+      threshold: 30,
+      timestamp: T0 + 5 * MINUTE,
+      reason: 'no temperature reading for 5 minutes',
+    });
+  });
+
+  it('leaves an alarm whose metric has no rule any more alone', () => {
+    // Act
+    const check = checkAlarm(alarmIn('ALARM'), undefined, T0 + 999 * MINUTE, { reminderIntervalMs: MINUTE });
+
+    // Assess
+    expect(check).toEqual({ outcome: 'nothing-due' });
+    expect(nextCheckAt(alarmIn('ALARM'), undefined, { reminderIntervalMs: MINUTE })).toBeUndefined();
+  });
+});
+
+describe('reminders', () => {
+  it.each<[string, Partial<ThresholdRule>, Step[], number, string[]]>([
+    [
+      'remind every interval while the alarm stays in ALARM unacknowledged, readings or not',
+      {},
+      [reading(0, 31), reading(5, 35), reading(15, 32), ...checks(1, 35)],
+      10,
+      ['INSUFFICIENT_DATA->ALARM@0', 'reminder 1@10', 'reminder 2@20', 'reminder 3@30'],
+    ],
+    [
+      'stop once the alarm is acknowledged',
+      {},
+      [reading(0, 31), ack(15), ...checks(1, 60)],
+      10,
+      ['INSUFFICIENT_DATA->ALARM@0', 'reminder 1@10'],
+    ],
+    [
+      'stop once the alarm clears, and count again from 1 in the next episode',
+      {},
+      [reading(0, 31), reading(12, 25), reading(15, 31), ...checks(1, 30)],
+      10,
+      ['INSUFFICIENT_DATA->ALARM@0', 'reminder 1@10', 'ALARM->OK@12', 'OK->ALARM@15', 'reminder 1@25'],
+    ],
+    ['are off with an interval of 0', {}, [reading(0, 31), ...checks(1, 120)], 0, ['INSUFFICIENT_DATA->ALARM@0']],
+    [
+      'give way to missing data when both are due',
+      { missingDataMinutes: 10 },
+      [reading(0, 31), ...checks(1, 40)],
+      10,
+      ['INSUFFICIENT_DATA->ALARM@0', 'ALARM->INSUFFICIENT_DATA@10'],
+    ],
+    [
+      'are never sent for an alarm in OK or INSUFFICIENT_DATA',
+      { missingDataMinutes: 3 },
+      [reading(0, 25), ...checks(1, 40)],
+      1,
+      ['OK->INSUFFICIENT_DATA@3'],
+    ],
+  ])('%s', (_, overrides, steps, reminderMinutes, notified) => {
+    // Act
+    const result = play(rule(overrides), steps, reminderMinutes);
+
+    // Assess
+    expect(result.notified).toEqual(notified);
+  });
+
+  it('marks a reminder as such, with the alarm as it stands, and changes nothing else', () => {
+    // Prepare
+    const current: TrackedAlarm = {
+      ...alarmIn('ALARM', { lastValue: 33, severity: 'critical' }, [true]),
+      lastNotifiedAt: T0,
+      reminderCount: 1,
+    };
+
+    // Act
+    const check = checkAlarm(current, rule(), T0 + 30 * MINUTE, { reminderIntervalMs: 30 * MINUTE });
+
+    // Assess
+    expect(check.outcome).toBe('reminder');
+    if (check.outcome !== 'reminder') return;
+    expect(check.next).toEqual({ ...current, lastNotifiedAt: T0 + 30 * MINUTE, reminderCount: 2 });
+    expect(check.notification).toEqual({
+      deviceId: 'sensor-1',
+      metric: 'temperature',
+      state: 'ALARM',
+      previousState: 'ALARM',
+      severity: 'critical',
+      comparison: 'above',
+      threshold: 30,
+      value: 33,
+      timestamp: T0 + 30 * MINUTE,
+      reason:
+        'reminder 2: temperature is above 30 (last reading 33), in ALARM since 2025-12-31T23:59:00.000Z and not acknowledged',
+      reminder: true,
+    });
+  });
+});
+
+describe('nextCheckAt', () => {
+  const options = { reminderIntervalMs: 10 * MINUTE };
+  it.each<[string, TrackedAlarm, Partial<ThresholdRule>, number | undefined]>([
+    ['nothing to watch', alarmIn('OK'), {}, undefined],
+    [
+      'the silence deadline, from the last reading received',
+      { ...alarmIn('OK'), lastReceivedAt: T0 + MINUTE },
+      { missingDataMinutes: 5 },
+      T0 + 6 * MINUTE,
+    ],
+    [
+      'the silence deadline, from the device clock for an alarm without a receive time',
+      alarmIn('OK'),
+      { missingDataMinutes: 5 },
+      T0 + 5 * MINUTE,
+    ],
+    ['nothing more once in INSUFFICIENT_DATA', alarmIn('INSUFFICIENT_DATA'), { missingDataMinutes: 5 }, undefined],
+    ['the next reminder of an alarm', { ...alarmIn('ALARM'), lastNotifiedAt: T0 }, {}, T0 + 10 * MINUTE],
+    ['the earlier of the two', { ...alarmIn('ALARM'), lastNotifiedAt: T0 }, { missingDataMinutes: 3 }, T0 + 3 * MINUTE],
+    [
+      'no reminder for an acknowledged alarm',
+      alarmIn('ALARM', { acknowledgedAt: T0, acknowledgedBy: 'ops' }),
+      {},
+      undefined,
+    ],
+  ])('is %s', (_, tracked, overrides, expected) => {
+    // Act
+    const at = nextCheckAt(tracked, rule(overrides), options);
+
+    // Assess
+    expect(at).toBe(expected);
   });
 });

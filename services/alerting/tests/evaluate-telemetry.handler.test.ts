@@ -296,6 +296,8 @@ describe('evaluateTelemetry', () => {
     expect(publishes()).toHaveLength(2);
     expect(publishes()[1]).toEqual(publishes()[0]);
     expect(await alarms.get(deviceId, 'temperature')).not.toHaveProperty('pendingNotification');
+    // Recorded before the failed publish, and again (the same entry) before the successful one.
+    expect((await history.listByDevice(deviceId, { limit: 10 })).items).toEqual([pending?.pendingNotification]);
   });
 
   it('reads the thresholds once per cache TTL in a warm function', async () => {
