@@ -220,7 +220,7 @@ describe('IoT control plane through the edge endpoint', () => {
     // Assess
     expect(answer.status).toBe(404);
     expect(answer.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
-    expect((await answer.json()).message).toContain('GET /billing-groups/b1');
+    expect(((await answer.json()) as { message: string }).message).toContain('GET /billing-groups/b1');
   });
 });
 
