@@ -40,9 +40,11 @@ const PROBLEM_TYPES: Record<number, string> = {
   412: 'precondition-failed',
   413: 'content-too-large',
   415: 'unsupported-media-type',
+  422: 'unprocessable-content',
   429: 'too-many-requests',
   500: 'internal-server-error',
   502: 'bad-gateway',
+  503: 'service-unavailable',
 };
 
 function problemResponse(problem: HttpProblem, instance?: string): APIGatewayProxyResult {
@@ -66,14 +68,37 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
+/** A request header by name, whatever its case; `undefined` when absent. */
+export function headerOf(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  return Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === wanted)?.[1] ?? undefined;
+}
+
+export interface JsonBodyOptions {
+  /** A body of more bytes (UTF-8) is refused with a 413 before it is parsed. */
+  maxBytes?: number;
+}
+
 /** The JSON body of a request, validated with a schema; a 400 names what is wrong. */
-export function parseJsonBody<Schema extends z.ZodType>(schema: Schema, event: APIGatewayProxyEvent): z.infer<Schema> {
-  const contentType = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+export function parseJsonBody<Schema extends z.ZodType>(
+  schema: Schema,
+  event: APIGatewayProxyEvent,
+  options: JsonBodyOptions = {},
+): z.infer<Schema> {
+  const contentType = headerOf(event, 'content-type');
   if (contentType && !/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
     throw new HttpProblem(415, 'Unsupported Media Type', `expected application/json, got ${contentType}`);
   }
   if (!event.body) throw new HttpProblem(400, 'Bad Request', 'body: a JSON body is required');
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (options.maxBytes !== undefined && bytes.length > options.maxBytes) {
+    throw new HttpProblem(
+      413,
+      'Content Too Large',
+      `body: ${bytes.length} bytes is more than the ${options.maxBytes} this route accepts`,
+    );
+  }
+  const text = bytes.toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -108,9 +133,29 @@ export interface ProblemDetailsOptions {
   mapError?: (error: unknown) => HttpProblem | undefined;
 }
 
+const THROTTLING_ERRORS = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'RequestThrottledException',
+]);
+
+/** Whether an AWS SDK error says the caller is being throttled (the request may be retried later). */
+export function isThrottlingError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const sdk = error as Error & { $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
+  return (
+    THROTTLING_ERRORS.has(error.name) || sdk.$retryable?.throttling === true || sdk.$metadata?.httpStatusCode === 429
+  );
+}
+
 /**
  * Middy middleware answering every failure as problem details: an `HttpProblem` (or a domain error that `mapError`
- * maps) as it is, anything else as a 500 whose details stay in the log.
+ * maps) as it is, an AWS throttling error as a 429 with `Retry-After`, anything else as a 500 whose details stay in
+ * the log.
  */
 export function problemDetails(
   options: ProblemDetailsOptions,
@@ -118,7 +163,15 @@ export function problemDetails(
   return {
     onError: async (request) => {
       const error = request.error;
-      const mapped = error instanceof HttpProblem ? error : options.mapError?.(error);
+      const mapped =
+        error instanceof HttpProblem
+          ? error
+          : (options.mapError?.(error) ??
+            (isThrottlingError(error)
+              ? new HttpProblem(429, 'Too Many Requests', 'Too many requests; retry shortly.', undefined, {
+                  'retry-after': '1',
+                })
+              : undefined));
       const instance = request.event?.requestContext?.requestId;
       if (mapped) {
         if (mapped.status >= 500) options.logger.error('request failed', { error: error as Error });

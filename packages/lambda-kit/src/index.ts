@@ -1,9 +1,13 @@
 /**
  * @iot/lambda-kit: what every function of the services shares — configuration read once and checked, one
- * structured logger per service, and HTTP answers as RFC 9457 problem details.
+ * structured logger per service, HTTP answers as RFC 9457 problem details, CORS, the caller of a request behind a
+ * Cognito authorizer, and `Idempotency-Key` handling.
  *
  * @packageDocumentation
  */
+export * from './caller';
 export * from './config';
+export * from './cors';
 export * from './http';
+export * from './idempotency';
 export * from './logger';

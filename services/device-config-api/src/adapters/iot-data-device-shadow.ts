@@ -1,7 +1,15 @@
-import { ConflictException, type IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
-import { type DeviceConfiguration, DeviceConfigurationSchema } from '@iot/types';
+import {
+  ConflictException,
+  DeleteThingShadowCommand,
+  GetThingShadowCommand,
+  type IoTDataPlaneClient,
+  ResourceNotFoundException,
+  UpdateThingShadowCommand,
+} from '@aws-sdk/client-iot-data-plane';
+import { type DeviceConfiguration, DeviceConfigurationSchema, ShadowStateSchema } from '@iot/types';
 import { z } from 'zod';
 import { type DeviceShadowPort, VersionConflictError } from '../domain/device-config';
+import type { ShadowDocument, ShadowReader } from '../domain/devices';
 
 // What the Device Shadow service answers to an update: the sections sent, the new version, epoch seconds.
 const UpdateAcceptedSchema = z.object({
@@ -10,9 +18,56 @@ const UpdateAcceptedSchema = z.object({
   timestamp: z.number(),
 });
 
-/** The device shadow through the AWS IoT data plane (UpdateThingShadow on the classic shadow). */
-export class IotDataDeviceShadow implements DeviceShadowPort {
+// What GetThingShadow answers: the state sections, their metadata, the version, epoch seconds.
+const ShadowDocumentSchema = z.object({
+  state: z
+    .object({
+      desired: ShadowStateSchema.nullish(),
+      reported: ShadowStateSchema.nullish(),
+      delta: ShadowStateSchema.nullish(),
+    })
+    .optional(),
+  metadata: z.object({ desired: ShadowStateSchema.nullish(), reported: ShadowStateSchema.nullish() }).optional(),
+  version: z.number().int(),
+  timestamp: z.number(),
+});
+
+/** The sections of a shadow document that are there (a section may be absent or `null`). */
+function present<K extends string>(
+  sections: Partial<Record<K, Record<string, unknown> | null | undefined>>,
+): Partial<Record<K, Record<string, unknown>>> {
+  return Object.fromEntries(Object.entries(sections).filter(([, value]) => value != null)) as Partial<
+    Record<K, Record<string, unknown>>
+  >;
+}
+
+/** The device shadow through the AWS IoT data plane (the classic shadow). */
+export class IotDataDeviceShadow implements DeviceShadowPort, ShadowReader {
   constructor(private readonly client: IoTDataPlaneClient) {}
+
+  async getShadow(deviceId: string): Promise<ShadowDocument | undefined> {
+    try {
+      const answer = await this.client.send(new GetThingShadowCommand({ thingName: deviceId }));
+      const document = ShadowDocumentSchema.parse(JSON.parse(new TextDecoder().decode(answer.payload)));
+      return {
+        state: present({ ...document.state }),
+        metadata: present({ ...document.metadata }),
+        version: document.version,
+        timestamp: document.timestamp * 1000,
+      };
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
+    }
+  }
+
+  async deleteShadow(deviceId: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteThingShadowCommand({ thingName: deviceId }));
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+  }
 
   async updateDesired(deviceId: string, desired: DeviceConfiguration, expectedVersion?: number) {
     const request = { state: { desired }, ...(expectedVersion === undefined ? {} : { version: expectedVersion }) };

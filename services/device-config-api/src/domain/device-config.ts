@@ -1,4 +1,5 @@
-import type { DeviceConfiguration, PutDeviceConfigResponse } from '@iot/types';
+import type { DeviceConfiguration, DeviceConfigView, PutDeviceConfigResponse } from '@iot/types';
+import type { ShadowReader } from './devices';
 
 /** The device's shadow, as far as configuration goes. */
 export interface DeviceShadowPort {
@@ -36,4 +37,43 @@ export async function changeDeviceConfiguration(
 ): Promise<PutDeviceConfigResponse> {
   const { version, updatedAt, desired } = await shadows.updateDesired(deviceId, configuration, expectedVersion);
   return { deviceId, version, desired, updatedAt };
+}
+
+/** The latest `timestamp` (seconds) among the leaves of a shadow metadata section, in milliseconds. */
+function latestTimestamp(metadata: unknown): number | undefined {
+  if (Array.isArray(metadata)) {
+    return metadata.reduce<number | undefined>((latest, item) => later(latest, latestTimestamp(item)), undefined);
+  }
+  if (!metadata || typeof metadata !== 'object') return undefined;
+  let latest: number | undefined;
+  for (const [key, value] of Object.entries(metadata as Record<string, unknown>)) {
+    latest =
+      key === 'timestamp' && typeof value === 'number'
+        ? later(latest, value * 1000)
+        : later(latest, latestTimestamp(value));
+  }
+  return latest;
+}
+
+const later = (a: number | undefined, b: number | undefined) =>
+  a === undefined ? b : b === undefined ? a : Math.max(a, b);
+
+/**
+ * The configuration as the device shadow holds it: what the app desires, what the device reports, and the delta
+ * (desired values the device has not reported yet), with the shadow's version and when each side last changed.
+ */
+export async function viewDeviceConfig(shadows: ShadowReader, deviceId: string): Promise<DeviceConfigView> {
+  const shadow = await shadows.getShadow(deviceId);
+  if (!shadow) return { deviceId, desired: {}, reported: {}, delta: {} };
+  const desiredUpdatedAt = latestTimestamp(shadow.metadata.desired);
+  const reportedUpdatedAt = latestTimestamp(shadow.metadata.reported);
+  return {
+    deviceId,
+    version: shadow.version,
+    desired: shadow.state.desired ?? {},
+    reported: shadow.state.reported ?? {},
+    delta: shadow.state.delta ?? {},
+    ...(desiredUpdatedAt === undefined ? {} : { desiredUpdatedAt }),
+    ...(reportedUpdatedAt === undefined ? {} : { reportedUpdatedAt }),
+  };
 }

@@ -1,29 +1,32 @@
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import {
+  callerOf,
   createLogger,
   HttpProblem,
+  headerOf,
   json,
-  type Logger,
   once,
   parseJsonBody,
   parsePathParameters,
-  problemDetails,
 } from '@iot/lambda-kit';
 import { DevicePathSchema, PutDeviceConfigRequestSchema } from '@iot/types';
-import middy from '@middy/core';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { DynamoDbDeviceStore } from '../adapters/dynamodb-device-store';
+import { createDocumentClient } from '../adapters/dynamodb-document-client';
 import { IotDataDeviceShadow } from '../adapters/iot-data-device-shadow';
 import { loadConfig } from '../config';
-import { changeDeviceConfiguration, type DeviceShadowPort, VersionConflictError } from '../domain/device-config';
+import { changeDeviceConfiguration, type DeviceShadowPort } from '../domain/device-config';
+import { type DeviceStore, ownedDevice } from '../domain/devices';
+import { type HttpDependencies, httpHandler, MAX_BODY_BYTES } from './http';
 
-export interface PutDeviceConfigDependencies {
+export interface PutDeviceConfigDependencies extends HttpDependencies {
+  devices: DeviceStore;
   shadows: DeviceShadowPort;
-  logger: Logger;
 }
 
 /** `If-Match: <version>` (quoted as an ETag or not); absent means "whatever the current version". */
 function expectedVersionOf(event: APIGatewayProxyEvent): number | undefined {
-  const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'if-match')?.[1];
+  const header = headerOf(event, 'if-match');
   if (header === undefined) return undefined;
   const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
   if (!match) {
@@ -37,33 +40,34 @@ function expectedVersionOf(event: APIGatewayProxyEvent): number | undefined {
   return Number(match[1]);
 }
 
-/** `PUT /devices/{deviceId}/config`: validates the configuration and makes it the shadow's desired state. */
-export function createPutDeviceConfigHandler({ shadows, logger }: PutDeviceConfigDependencies) {
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(
-      problemDetails({
-        logger,
-        mapError: (error) =>
-          error instanceof VersionConflictError
-            ? new HttpProblem(412, 'Precondition Failed', error.message)
-            : undefined,
-      }),
-    )
-    .handler(async (event) => {
-      const { deviceId } = parsePathParameters(DevicePathSchema, event);
-      const expectedVersion = expectedVersionOf(event);
-      const configuration = parseJsonBody(PutDeviceConfigRequestSchema, event);
-      const result = await changeDeviceConfiguration(shadows, deviceId, configuration, expectedVersion);
-      logger.info('configuration desired', { deviceId, version: result.version, fields: Object.keys(configuration) });
-      return json(200, result, { etag: `"${result.version}"` });
+/**
+ * `PUT /devices/{deviceId}/config`: validates the configuration and makes it the desired state of the shadow of one
+ * of the caller's devices.
+ */
+export function createPutDeviceConfigHandler(deps: PutDeviceConfigDependencies) {
+  return httpHandler(deps, async (event) => {
+    const caller = callerOf(event);
+    const { deviceId } = parsePathParameters(DevicePathSchema, event);
+    const expectedVersion = expectedVersionOf(event);
+    const configuration = parseJsonBody(PutDeviceConfigRequestSchema, event, { maxBytes: MAX_BODY_BYTES });
+    await ownedDevice(deps.devices, caller, deviceId);
+    const result = await changeDeviceConfiguration(deps.shadows, deviceId, configuration, expectedVersion);
+    deps.logger.info('configuration desired', {
+      deviceId,
+      version: result.version,
+      fields: Object.keys(configuration),
     });
+    return json(200, result, { etag: `"${result.version}"` });
+  });
 }
 
 const built = once(() => {
   const config = loadConfig();
   return createPutDeviceConfigHandler({
+    devices: new DynamoDbDeviceStore(createDocumentClient(), config.DEVICES_TABLE_NAME),
     shadows: new IotDataDeviceShadow(new IoTDataPlaneClient({})),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 
