@@ -399,7 +399,16 @@ export class MqttBroker implements IotPublisher, Flushable {
         for await (const packet of persistence.outgoingStream({ id: clientId })) all.push(packet);
         return all;
       },
-      enqueue: (clientId, packet) => persistence.outgoingEnqueue({ clientId }, packet),
+      // A queued packet is found again by its broker id and counter when it is delivered.
+      enqueue: (clientId, packet) => {
+        const broker = this.aedes as unknown as { id: string; counter: number };
+        broker.counter = (broker.counter ?? 0) + 1;
+        return persistence.outgoingEnqueue({ clientId }, {
+          ...packet,
+          brokerId: broker.id,
+          brokerCounter: broker.counter,
+        } as AedesPublishPacket);
+      },
     };
   }
 
