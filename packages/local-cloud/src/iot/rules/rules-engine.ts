@@ -95,11 +95,14 @@ export class RulesEngine implements PublishObserver {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly counters = new Map<string, RuleStats>();
   private readonly hooks: ExternalHooks;
+  /** The enabled rules with a FROM filter, rebuilt when the registry changes rather than on every publish. */
+  private enabledRules: TopicRule[] | undefined;
 
   constructor(private readonly options: RulesEngineOptions) {
     this.region = options.region ?? DEFAULT_REGION;
     this.accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
     options.registry.onChange((ruleName) => {
+      this.enabledRules = undefined;
       if (!options.registry.get(ruleName)) this.counters.delete(ruleName);
     });
     this.hooks = this.externalHooks();
@@ -143,12 +146,9 @@ export class RulesEngine implements PublishObserver {
       }
       return [rule];
     }
+    this.enabledRules ??= registry.list().filter((r) => !r.disabled && r.compiled.topicFilter !== undefined);
     const matching: TopicRule[] = [];
-    for (const rule of registry.list()) {
-      if (!rule.disabled && rule.compiled.topicFilter !== undefined && rule.compiled.matchesTopic(topic)) {
-        matching.push(rule);
-      }
-    }
+    for (const rule of this.enabledRules) if (rule.compiled.matchesTopic(topic)) matching.push(rule);
     return matching;
   }
 
