@@ -28,7 +28,7 @@ import type { MqttBroker } from '../../../src/iot/broker';
 import { IotControlPlaneService, ThingRegistry } from '../../../src/iot/control-plane';
 import { RulesEngine, TopicRuleRegistry } from '../../../src/iot/rules';
 import { closeClients, connect, startBroker } from '../broker/mqtt-fixture';
-import { recordingTargets } from '../rules/rules-fixture';
+import { recordingTargets, waitFor } from '../rules/rules-fixture';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const LAMBDA = 'arn:aws:lambda:us-east-1:000000000000:function:on-telemetry';
@@ -264,7 +264,7 @@ describe('a rule created through the API', () => {
 
     // Act
     await device.publishAsync('devices/d1/telemetry', '{"temperature":35}', { qos: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => calls.lambda.length >= 2);
     await engine.idle();
 
     // Assess

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { MqttBroker } from '../../../src/iot/broker';
 import { RulesEngine, TopicRuleRegistry } from '../../../src/iot/rules';
-import { closeClients, connect, inbox, sleep, startBroker } from '../broker/mqtt-fixture';
-import { recordingTargets } from './rules-fixture';
+import { closeClients, connect, inbox, startBroker } from '../broker/mqtt-fixture';
+import { recordingTargets, waitFor } from './rules-fixture';
 
 const V2 = '2016-03-23';
 
@@ -56,6 +56,7 @@ describe('broker and rules engine together', () => {
     await device.publishAsync('$aws/rules/telemetry_rule/devices/d4/telemetry', '{"temperature":30}', { qos: 1 });
     await device.publishAsync('devices/d4/telemetry', '{"temperature":31}', { qos: 1 });
     await received.next('devices/d4/telemetry');
+    await waitFor(() => calls.kinesis.length >= 2);
     await engine.idle();
 
     // Assess
@@ -136,7 +137,7 @@ describe('broker and rules engine together', () => {
     // Assess
     const message = await received.next('legacy/m1/status');
     expect(message.payload.toString()).toBe('{"up":true}');
-    await sleep(20);
+    await waitFor(() => calls.lambda.length >= 1);
     await engine.idle();
     expect(calls.lambda.map((c) => c.event)).toEqual([{ up: true }]);
   });

@@ -104,3 +104,12 @@ export function rulesWith(rules: Record<string, TopicRulePayload>) {
   };
   return { registry, engine, calls, failing, publish, warnings };
 }
+
+/** Polls until `check` holds, failing after `ms`. */
+export async function waitFor(check: () => boolean, ms = 2_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
