@@ -198,6 +198,7 @@ describe('serverless.yml', () => {
       restApiResources: {
         '/devices': '${param:devicesResourceId}',
         '/devices/{deviceId}': '${param:devicesDeviceIdResourceId}',
+        '/fleet': "${param:fleetResourceId, 'missing-param-fleetResourceId'}",
       },
     });
   });
@@ -215,7 +216,6 @@ describe('serverless.yml', () => {
       AlarmsTableName: { Ref: 'AlarmsTable' },
       AlarmHistoryTableName: { Ref: 'AlarmHistoryTable' },
       CheckAlarmsFunctionName: { Ref: 'CheckAlarmsLambdaFunction' },
-      FleetResourceId: { Ref: 'ApiGatewayResourceFleet' },
     });
   });
 });
