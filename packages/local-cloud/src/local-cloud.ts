@@ -16,7 +16,13 @@ import { prepareDataFolder } from './runtime/data-folder';
 import { type HealthReport, HealthTracker } from './runtime/health';
 import { checkPortsFree, type PortClaim } from './runtime/ports';
 import { type StackSummary, summarizeStack } from './runtime/stack-summary';
-import { RestApiRegistry, type RestApiServer, startRestApiServer } from './services/apigateway';
+import {
+  type AuthorizeStrategy,
+  allowEveryRequest,
+  RestApiRegistry,
+  type RestApiServer,
+  startRestApiServer,
+} from './services/apigateway';
 import { DynamoDbService } from './services/dynamodb';
 import { FirehoseService } from './services/firehose';
 import { KinesisService } from './services/kinesis';
@@ -108,6 +114,8 @@ export interface StartedExtension {
   eventRules?: EventRuleSink;
   /** Served on the edge endpoint by their signing name (`iot`, `iotdata`). */
   services?: AwsService[];
+  /** Decides requests to REST API methods with a Cognito or Lambda authorizer (a token checker). */
+  authorize?: AuthorizeStrategy;
   /** Added to the printed endpoints and to endpoints.json, e.g. `{ mqtt: 'mqtt://127.0.0.1:1883' }`. */
   endpoints?: Record<string, string>;
   /** Called first on shutdown. */
@@ -153,6 +161,11 @@ export interface LocalCloudOptions {
   /** Where deployed EventBridge rules go when no extension takes them; a recording sink by default. */
   eventRules?: EventRuleSink;
   extensions?: LocalCloudExtension[];
+  /**
+   * Decides requests to REST API methods with a Cognito or Lambda authorizer, when no extension does; by default
+   * every request goes through, with no claims.
+   */
+  authorize?: AuthorizeStrategy;
   /** Where function log lines go besides `<dataDir>/logs/`: the console by default, `false` for nowhere. */
   functionLogs?: LogConsole | false;
   logger?: LocalCloudLogger;
@@ -322,7 +335,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     sqs.baseUrl = edge.url;
     sns.baseUrl = edge.url;
-    const restApiServer = await startRestApiServer({ registry: restApis, invoker: runtime, port: apiPort, host });
+    let authorize = options.authorize ?? allowEveryRequest;
+    const restApiServer = await startRestApiServer({
+      registry: restApis,
+      invoker: runtime,
+      port: apiPort,
+      host,
+      authorize: (request, authorizer) => authorize(request, authorizer),
+    });
     closers.push({ name: 'the REST API', close: () => restApiServer.close() });
 
     const endpoints: LocalCloudEndpoints = {
@@ -347,6 +367,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       for (const service of part.services ?? []) edge.register(service);
       if (part.topicRules) topicRules = part.topicRules;
       if (part.eventRules) eventRules = part.eventRules;
+      if (part.authorize) authorize = part.authorize;
       Object.assign(endpoints, part.endpoints);
     }
     const endpointsFile = join(dataDir, 'endpoints.json');

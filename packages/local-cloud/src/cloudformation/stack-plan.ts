@@ -331,9 +331,44 @@ function resolveParameters(
     const allowed = parameter.AllowedValues?.map(String);
     const notAllowed = allowed ? items.find((item) => !allowed.includes(item)) : undefined;
     if (notAllowed !== undefined) fail(`${notAllowed} is not one of ${allowed?.join(', ')}`);
+    checkConstraints(parameter, items, fail);
     values.set(name, value);
   }
   return values;
+}
+
+/**
+ * AllowedPattern, MinLength and MaxLength (strings) and MinValue and MaxValue (numbers), checked on each item as
+ * CloudFormation does; a ConstraintDescription replaces the generic message.
+ */
+function checkConstraints(
+  parameter: NonNullable<Template['Parameters']>[string],
+  items: string[],
+  fail: (message: string) => never,
+): void {
+  const explain = (generic: string) => fail(parameter.ConstraintDescription ?? generic);
+  const numeric = parameter.Type === 'Number' || parameter.Type === 'List<Number>';
+  for (const item of items) {
+    if (
+      !numeric &&
+      parameter.AllowedPattern !== undefined &&
+      !new RegExp(`^(?:${parameter.AllowedPattern})$`).test(item)
+    ) {
+      explain(`${JSON.stringify(item)} does not match the pattern ${parameter.AllowedPattern}`);
+    }
+    if (!numeric && parameter.MinLength !== undefined && item.length < Number(parameter.MinLength)) {
+      explain(`must be at least ${parameter.MinLength} characters long`);
+    }
+    if (!numeric && parameter.MaxLength !== undefined && item.length > Number(parameter.MaxLength)) {
+      explain(`must be at most ${parameter.MaxLength} characters long`);
+    }
+    if (numeric && parameter.MinValue !== undefined && Number(item) < Number(parameter.MinValue)) {
+      explain(`must be at least ${parameter.MinValue}`);
+    }
+    if (numeric && parameter.MaxValue !== undefined && Number(item) > Number(parameter.MaxValue)) {
+      explain(`must be at most ${parameter.MaxValue}`);
+    }
+  }
 }
 
 /** A resource as created (or recorded): what `Ref` and `Fn::GetAtt` give from now on. */

@@ -20,6 +20,14 @@ export interface TemplateParameter {
   Type: string;
   Default?: string | number;
   AllowedValues?: Array<string | number>;
+  /** A regular expression a String value must match as a whole. */
+  AllowedPattern?: string;
+  /** What CloudFormation says, after the parameter's name, when a constraint is not met. */
+  ConstraintDescription?: string;
+  MinLength?: number | string;
+  MaxLength?: number | string;
+  MinValue?: number | string;
+  MaxValue?: number | string;
   Description?: string;
   NoEcho?: boolean | string;
 }

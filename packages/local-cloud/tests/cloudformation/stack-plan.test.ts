@@ -146,6 +146,39 @@ describe('parameters', () => {
   });
 });
 
+describe('parameter constraints', () => {
+  const template: Template = {
+    Parameters: {
+      FleetResourceId: {
+        Type: 'String',
+        Default: '',
+        AllowedPattern: '^[A-Za-z0-9]+$',
+        ConstraintDescription: 'is missing: pass the param fleetResourceId',
+      },
+      Prefix: { Type: 'String', Default: 'ab', AllowedPattern: '[a-z]+', MinLength: 2, MaxLength: 4 },
+      Shards: { Type: 'Number', Default: 1, MinValue: 1, MaxValue: 4 },
+    },
+    Resources: { Queue: queue() },
+  };
+
+  it('accepts values within every constraint', () => {
+    // Act & Assess
+    expect(() => plan(template, { parameters: { FleetResourceId: 'abc123' } })).not.toThrow();
+  });
+
+  it.each([
+    [{}, 'parameter FleetResourceId: is missing: pass the param fleetResourceId'],
+    [{ FleetResourceId: 'a', Prefix: 'ab1' }, 'parameter Prefix: "ab1" does not match the pattern [a-z]+'],
+    [{ FleetResourceId: 'a', Prefix: 'abcde' }, 'parameter Prefix: must be at most 4 characters long'],
+    [{ FleetResourceId: 'a', Prefix: 'a' }, 'parameter Prefix: must be at least 2 characters long'],
+    [{ FleetResourceId: 'a', Shards: '5' }, 'parameter Shards: must be at most 4'],
+    [{ FleetResourceId: 'a', Shards: '0' }, 'parameter Shards: must be at least 1'],
+  ])('refuses the parameters %j with the constraint description or the constraint', (parameters, message) => {
+    // Act & Assess
+    expect(() => plan(template, { parameters })).toThrow(message);
+  });
+});
+
 describe('creation order', () => {
   it('creates each resource after what it refers to or depends on, else in template order', () => {
     // Prepare

@@ -376,6 +376,41 @@ describe('the local Lambda runtime', () => {
     expect(payloadOf(again)).toMatchObject({ calls: 2 });
   });
 
+  it('unpacks a zip shared by several functions once, and drops the copy once no function uses it', async () => {
+    // Prepare
+    const packaged = (body: string) => {
+      const zip = new AdmZip();
+      zip.addFile('src/handlers/a.js', Buffer.from(`exports.handler = async () => 'a ${body}';`));
+      zip.addFile('src/handlers/b.js', Buffer.from(`exports.handler = async () => 'b ${body}';`));
+      const zipFile = join(makeTempDir('lambda-zip-'), 'service.zip');
+      zip.writeZip(zipFile);
+      return zipFile;
+    };
+    const fromZip = (name: string, zipFile: string) =>
+      definition(name, '', { codeDir: undefined, zipFile, handler: `src/handlers/${name}.handler` });
+    const first = packaged('v1');
+    const second = packaged('v2');
+    const shared = join(lambda.dataDir, 'functions', '.zips');
+
+    // Act
+    await lambda.runtime.createFunction(fromZip('a', first));
+    await lambda.runtime.createFunction(fromZip('b', first));
+    const copiesOfFirst = readdirSync(shared);
+    const answers = [
+      await lambda.runtime.invoke('a', {}, 'RequestResponse'),
+      await lambda.runtime.invoke('b', {}, 'RequestResponse'),
+    ];
+    await lambda.runtime.createFunction(fromZip('a', second));
+    await lambda.runtime.createFunction(fromZip('b', second));
+
+    // Assess
+    expect(copiesOfFirst).toHaveLength(1);
+    expect(answers.map(payloadOf)).toEqual(['a v1', 'b v1']);
+    expect(readdirSync(shared)).toHaveLength(1);
+    expect(readdirSync(shared)).not.toEqual(copiesOfFirst);
+    expect(payloadOf(await lambda.runtime.invoke('b', {}, 'RequestResponse'))).toBe('b v2');
+  });
+
   it('replaces the environments when the function is created again with another environment', async () => {
     // Prepare
     const source = `let calls = 0; exports.handler = async () => ({ stage: process.env.STAGE, calls: ++calls });`;
