@@ -71,7 +71,11 @@ async function packageCommand(options: { root: string; stage: string; region: st
       else process.stdout.write(step === 'reused' ? ' unchanged, reused\n' : ' packaged\n');
     },
     outputsOf: async ({ template, stackName }) =>
-      resolveOutputsOffline(template, { stackName, region: options.region }).outputs,
+      resolveOutputsOffline(template, {
+        stackName,
+        region: options.region,
+        logger: { info: () => {}, warn: (message) => console.warn(message) },
+      }).outputs,
   });
   console.log(
     `\nPackaged ${packaged.length} services for stage ${options.stage} in ${((Date.now() - started) / 1000).toFixed(1)} s:`,

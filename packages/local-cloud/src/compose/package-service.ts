@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 
@@ -80,21 +80,76 @@ export interface PackageServiceOptions {
  * the same content (then its package is reused). Returns the packaged CloudFormation template.
  */
 export async function packageService(options: PackageServiceOptions): Promise<{ template: unknown; reused: boolean }> {
-  const outDir = join(options.serviceDir, PACKAGE_DIR);
-  const hash = await packageHash(options);
-  const previous = await readFile(join(outDir, HASH_FILE), 'utf8').catch(() => '');
-  const templatePath = join(outDir, TEMPLATE_FILE);
-  const reusable = !options.force && previous === hash && (await stat(templatePath).catch(() => undefined));
-  if (!reusable) {
-    const args = [serverlessBin(options.root), 'package', '--stage', options.stage];
-    for (const [key, value] of Object.entries(options.params)) args.push('--param', `${key}=${value}`);
-    const output = await run(process.execPath, args, options.serviceDir, options.name);
-    await stat(templatePath).catch(() => {
-      throw new PackagingError(options.name, `${output}\n(no ${TEMPLATE_FILE} was written)`);
-    });
-    await writeFile(join(outDir, HASH_FILE), hash);
+  return withPackageLock(options.serviceDir, async () => {
+    const outDir = join(options.serviceDir, PACKAGE_DIR);
+    const hash = await packageHash(options);
+    const previous = await readFile(join(outDir, HASH_FILE), 'utf8').catch(() => '');
+    const templatePath = join(outDir, TEMPLATE_FILE);
+    const reusable = !options.force && previous === hash && (await stat(templatePath).catch(() => undefined));
+    if (!reusable) {
+      // A package cut short must not pass for the one the old hash describes.
+      await rm(join(outDir, HASH_FILE), { force: true });
+      const args = [serverlessBin(options.root), 'package', '--stage', options.stage];
+      for (const [key, value] of Object.entries(options.params)) args.push('--param', `${key}=${value}`);
+      const output = await run(process.execPath, args, options.serviceDir, options.name);
+      await stat(templatePath).catch(() => {
+        throw new PackagingError(options.name, `${output}\n(no ${TEMPLATE_FILE} was written)`);
+      });
+      await writeFile(join(outDir, HASH_FILE), hash);
+    }
+    return { template: JSON.parse(await readFile(templatePath, 'utf8')), reused: Boolean(reusable) };
+  });
+}
+
+/** How long a process waits for another one packaging the same service. */
+const LOCK_WAIT_MS = 10 * 60_000;
+
+/** Whether the process that took a lock is gone (or never wrote its pid, long ago). */
+async function isStale(lock: string): Promise<boolean> {
+  const pid = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => ''));
+  if (!pid) {
+    const since = await stat(lock)
+      .then((s) => Date.now() - s.mtimeMs)
+      .catch(() => Number.POSITIVE_INFINITY);
+    return since > 30_000;
   }
-  return { template: JSON.parse(await readFile(templatePath, 'utf8')), reused: Boolean(reusable) };
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Runs `work` while holding a lock on the service's package, so two processes (two `pnpm start`, a test run and a
+ * `pnpm run package`) never run `serverless package` into the same `.serverless/` at once. The lock is a folder in
+ * the service's node_modules (ignored by git and by the content hash); one left by a process that died is taken over.
+ */
+async function withPackageLock<T>(serviceDir: string, work: () => Promise<T>): Promise<T> {
+  const lock = join(serviceDir, 'node_modules', '.iot-local-package.lock');
+  await mkdir(join(serviceDir, 'node_modules'), { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      await writeFile(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (await isStale(lock)) {
+        await rm(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`${serviceDir} is being packaged by another process (${lock})`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
 
 function run(command: string, args: string[], cwd: string, service: string): Promise<string> {
