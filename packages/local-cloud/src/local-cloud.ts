@@ -1,9 +1,15 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type CloudFormationLogger, type DeployedStack, deployStack, ExportRegistry } from './cloudformation';
+import {
+  type CloudFormationLogger,
+  type DeployedStack,
+  deployStack,
+  ExportRegistry,
+  type ResourceProviders,
+} from './cloudformation';
 import { type PackagedServiceInput, packageServices, readComposeFile } from './compose';
 import type { AwsService } from './edge/aws-service';
-import { type EdgeServer, startEdgeServer } from './edge/edge-server';
+import { type EdgeServer, type LocalRoute, startEdgeServer } from './edge/edge-server';
 import { EventSourceMappingManager } from './event-sources';
 import {
   type EventRuleSink,
@@ -114,6 +120,10 @@ export interface StartedExtension {
   eventRules?: EventRuleSink;
   /** Served on the edge endpoint by their signing name (`iot`, `iotdata`). */
   services?: AwsService[];
+  /** Served on the edge endpoint under `/_local/<name>` (tooling: tokens, inspection). */
+  localRoutes?: Record<string, LocalRoute>;
+  /** CloudFormation providers for more resource types (`AWS::IoT::ThingType`, `AWS::Cognito::UserPool` ...), or in place of the built-in ones. */
+  providers?: ResourceProviders;
   /** Decides requests to REST API methods with a Cognito or Lambda authorizer (a token checker). */
   authorize?: AuthorizeStrategy;
   /** Added to the printed endpoints and to endpoints.json, e.g. `{ mqtt: 'mqtt://127.0.0.1:1883' }`. */
@@ -325,13 +335,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       restApis,
     };
 
+    // Extensions add routes to this map once they start; the edge endpoint looks routes up per request.
+    const localRoutes: Record<string, LocalRoute> = {
+      health: async () => ({ status: health.httpStatus(), body: health.report() }),
+    };
     edge = await startEdgeServer({
       host,
       port: edgePort,
       services: [dynamodb, new SnsService(sns), new SqsService(sqs), s3, firehose, kinesis, new LambdaApi(runtime)],
-      localRoutes: {
-        health: async () => ({ status: health.httpStatus(), body: health.report() }),
-      },
+      localRoutes,
     });
     sqs.baseUrl = edge.url;
     sns.baseUrl = edge.url;
@@ -350,6 +362,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       api: restApiServer.stageUrl(stage),
       health: `${edge.url}/_local/health`,
     };
+    let extraProviders: ResourceProviders = {};
     let topicRules = options.topicRules ?? new RecordingTopicRuleSink();
     let eventRules = options.eventRules ?? new RecordingEventRuleSink();
     for (const extension of extensions) {
@@ -365,6 +378,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       });
       if (part.close) closers.push({ name: extension.name, close: () => part.close?.() ?? Promise.resolve() });
       for (const service of part.services ?? []) edge.register(service);
+      for (const [name, route] of Object.entries(part.localRoutes ?? {})) {
+        if (name !== 'health') localRoutes[name] = route;
+      }
+      extraProviders = { ...extraProviders, ...part.providers };
       if (part.topicRules) topicRules = part.topicRules;
       if (part.eventRules) eventRules = part.eventRules;
       if (part.authorize) authorize = part.authorize;
@@ -410,7 +427,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           template: service.template,
           region,
           endpointUrl: edge?.url,
-          providers: localCloudProviders(providerTargets, service.serviceDir),
+          providers: { ...localCloudProviders(providerTargets, service.serviceDir), ...extraProviders },
           exports,
           logger: cloudFormationLogger,
         });

@@ -145,12 +145,10 @@ async function startCommand(options: StartOptions): Promise<number> {
       onProgress: (event) => {
         if (event.type === 'listening') console.log(`Local cloud starting; edge endpoint ${event.endpoints.edge}`);
         else if (event.type === 'packaging') process.stdout.write(`  ${event.service.padEnd(22)} packaging...`);
-        else if (event.type === 'packaged') process.stdout.write(event.reused ? ' unchanged, reused;' : ' packaged;');
-        else if (event.type === 'deployed') process.stdout.write(' deployed\n');
+        else if (event.type === 'packaged') console.log(event.reused ? ' unchanged, reused' : ' packaged');
       },
     });
   } catch (error) {
-    process.stdout.write('\n');
     if (aborter.signal.aborted) return 0;
     throw error;
   }
@@ -181,7 +179,8 @@ async function startCommand(options: StartOptions): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const env = process.env;
   const { values, positionals } = parseArgs({
-    args: argv,
+    // `pnpm start -- --reset` passes the `--` on: every argument here is an option or the command.
+    args: argv.filter((arg) => arg !== '--'),
     allowPositionals: true,
     options: {
       stage: { type: 'string', default: env.IOT_LOCAL_STAGE ?? 'local' },
@@ -240,7 +239,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof UsageError) console.error(`${error.message}\n\nSee iot-local --help.`);
     else if (error instanceof PortInUseError) console.error(error.message);
-    else console.error(error instanceof Error ? error.message : error);
+    else console.error(`\n${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   },
 );
