@@ -1,0 +1,481 @@
+/**
+ * `pnpm start` end to end: the local cloud started once, with the real services of the repository packaged and
+ * deployed into it, driven only through real clients (AWS SDK v3 against the edge endpoint, fetch, an HTTP server
+ * subscribed to SNS). The last test stops it and starts it again on the same data folder.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListSubscriptionsByTopicCommand, PublishCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { LocalCloud } from '../../src/local-cloud';
+import {
+  type AwsClients,
+  awsClients,
+  eventually,
+  proxyEvent,
+  type StartedCloud,
+  startCloud,
+} from './local-cloud-fixture';
+
+jest.setTimeout(60_000);
+
+let started: StartedCloud;
+let cloud: LocalCloud;
+let aws: AwsClients;
+const run = Date.now().toString(36);
+const deviceId = `acceptance-${run}`;
+
+/** An output of a deployed service's stack. */
+const output = (service: string, name: string): string => {
+  const value = cloud.deployed[service]?.outputs[name];
+  if (value === undefined) throw new Error(`${service} has no output ${name}`);
+  return value;
+};
+const functionName = (service: string, fn: string) => `${cloud.deployed[service]?.stackName}-${fn}`;
+
+async function invoke(name: string, event: unknown, type: 'RequestResponse' | 'Event' = 'RequestResponse') {
+  const answer = await aws.lambda.send(
+    new InvokeCommand({ FunctionName: name, InvocationType: type, Payload: JSON.stringify(event) }),
+  );
+  const text = answer.Payload ? Buffer.from(answer.Payload).toString('utf8') : '';
+  return {
+    status: answer.StatusCode,
+    functionError: answer.FunctionError,
+    payload: text ? JSON.parse(text) : undefined,
+  };
+}
+
+/** Each REST route of the deployed templates with the function behind it. */
+function routes(): { method: string; resource: string; functionArn: string }[] {
+  const found: { method: string; resource: string; functionArn: string }[] = [];
+  for (const stack of Object.values(cloud.deployed)) {
+    for (const resource of Object.values(stack.resources)) {
+      if (resource.type !== 'AWS::ApiGateway::Method') continue;
+      const p = resource.properties as {
+        HttpMethod: string;
+        RestApiId: string;
+        ResourceId: string;
+        Integration?: { Type?: string; Uri?: string };
+      };
+      const arn = /functions\/(arn:[^/]+)\/invocations/.exec(p.Integration?.Uri ?? '')?.[1];
+      if (p.Integration?.Type !== 'AWS_PROXY' || !arn) continue;
+      found.push({
+        method: p.HttpMethod,
+        resource: cloud.services.restApis.resourcePath(p.RestApiId, p.ResourceId),
+        functionArn: arn,
+      });
+    }
+  }
+  return found;
+}
+
+beforeAll(async () => {
+  started = await startCloud();
+  cloud = started.cloud;
+  aws = awsClients(cloud.endpoints.edge);
+}, 180_000);
+
+afterAll(async () => {
+  aws?.destroy();
+  await cloud?.close();
+  if (started) await rm(started.dataDir, { recursive: true, force: true });
+});
+
+describe('starting the local cloud', () => {
+  it('answers the health route with 503 and what is pending before the stacks are deployed, 200 after', async () => {
+    // Act
+    const before = await started.healthBeforeDeploy;
+    const after = await fetch(cloud.endpoints.health);
+
+    // Assess
+    expect(before.status).toBe(503);
+    expect(before.body).toMatchObject({
+      status: 'starting',
+      pending: ['device-config-api', 'alerting', 'telemetry-analytics', 'ingestion-rules'],
+    });
+    expect(after.status).toBe(200);
+    const report = (await after.json()) as { status: string; stacks: { stackName: string; status: string }[] };
+    expect(report.status).toBe('healthy');
+    expect(report.stacks.map((s) => [s.stackName, s.status])).toEqual([
+      ['iot-device-config-api-local', 'deployed'],
+      ['iot-alerting-local', 'deployed'],
+      ['iot-telemetry-analytics-local', 'deployed'],
+      ['iot-ingestion-rules-local', 'deployed'],
+    ]);
+  });
+
+  it('writes the endpoints to endpoints.json in the data folder', async () => {
+    // Act
+    const written = JSON.parse(await readFile(join(started.dataDir, 'endpoints.json'), 'utf8'));
+
+    // Assess
+    expect(written).toMatchObject({
+      edge: cloud.endpoints.edge,
+      api: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/local$/),
+      health: `${cloud.endpoints.edge}/_local/health`,
+    });
+  });
+
+  it('hands the ingestion rule to the topic rule sink in the shape of the IoT API', () => {
+    // Prepare
+    const rules = (cloud.topicRules as { rules?: Map<string, { payload: { sql: string; actions: unknown[] } }> }).rules;
+
+    // Assess
+    const rule = rules?.get('iot_ingestion_rules_local_telemetry') ?? { payload: { sql: '', actions: [] } };
+    expect(rule.payload.sql).toMatch(/FROM 'devices\/\+\/telemetry'/);
+    expect(rule.payload.actions).toContainEqual({
+      lambda: { functionArn: output('alerting', 'EvaluateTelemetryFunctionArn') },
+    });
+  });
+});
+
+describe('every deployed function', () => {
+  it('is listed by the Lambda API, one for each function of the templates', async () => {
+    // Act
+    const listed = await aws.lambda.send(new ListFunctionsCommand({}));
+
+    // Assess
+    const names = (listed.Functions ?? []).map((f) => f.FunctionName).sort();
+    expect(names).toEqual(cloud.stacks.flatMap((s) => s.functions).sort());
+  });
+
+  it('answers Lambda Invoke: HTTP functions with a proxy response under 500, the others without a runtime error', async () => {
+    // Prepare
+    const httpFunctions = new Map(routes().map((r) => [r.functionArn.split(':').pop() as string, r]));
+
+    // Act
+    const answers = await Promise.all(
+      cloud.stacks
+        .flatMap((s) => s.functions)
+        .map(async (name) => {
+          const route = httpFunctions.get(name);
+          const event = route
+            ? proxyEvent({
+                method: route.method,
+                resource: route.resource,
+                pathParameters: Object.fromEntries(
+                  [...route.resource.matchAll(/\{(\w+)\}/g)].map(([, param]) => [param as string, deviceId]),
+                ),
+              })
+            : {};
+          return { name, http: Boolean(route), ...(await invoke(name, event)) };
+        }),
+    );
+
+    // Assess
+    for (const answer of answers) {
+      if (answer.http) {
+        expect({ name: answer.name, error: answer.functionError }).toEqual({ name: answer.name, error: undefined });
+        expect({ name: answer.name, status: answer.payload.statusCode < 500 }).toEqual({
+          name: answer.name,
+          status: true,
+        });
+      } else {
+        const errorType = String(answer.payload?.errorType ?? '');
+        expect({ name: answer.name, runtimeError: /^(Runtime|Sandbox)\./.test(errorType) }).toEqual({
+          name: answer.name,
+          runtimeError: false,
+        });
+      }
+    }
+  });
+
+  it('answers a bad API event with a 400 problem that names the field (putDeviceThresholds, putDeviceConfig)', async () => {
+    // Prepare
+    const bad = (resource: string) =>
+      proxyEvent({ method: 'PUT', resource, pathParameters: { deviceId }, body: JSON.stringify({ unexpected: 1 }) });
+
+    // Act
+    const thresholds = await invoke(
+      functionName('alerting', 'putDeviceThresholds'),
+      bad('/devices/{deviceId}/thresholds'),
+    );
+    const config = await invoke(
+      functionName('device-config-api', 'putDeviceConfig'),
+      bad('/devices/{deviceId}/config'),
+    );
+
+    // Assess
+    for (const answer of [thresholds, config]) {
+      expect(answer.functionError).toBeUndefined();
+      expect(answer.payload.statusCode).toBe(400);
+      expect(JSON.parse(answer.payload.body)).toMatchObject({
+        status: 400,
+        title: 'Bad Request',
+        detail: expect.stringMatching(/^body/),
+      });
+    }
+  });
+
+  it('runs the replay function over the empty rule-errors queue and reports nothing replayed', async () => {
+    // Act
+    const answer = await invoke(functionName('ingestion-rules', 'replayRuleErrors'), {});
+
+    // Assess
+    expect(answer.functionError).toBeUndefined();
+    expect(answer.payload).toEqual({ replayed: {}, unreadable: 0, failed: 0 });
+  });
+
+  it('fails the evaluate function on an invalid telemetry event with an error naming the field', async () => {
+    // Act
+    const answer = await invoke(functionName('alerting', 'evaluateTelemetry'), { deviceId, metrics: 'hot' });
+
+    // Assess
+    expect(answer.functionError).toBe('Unhandled');
+    expect(answer.payload.errorMessage).toMatch(/metrics|timestamp|receivedAt/);
+  });
+});
+
+describe('the REST API and DynamoDB', () => {
+  const rules = [{ metric: 'temperature', comparison: 'above', value: 80 }];
+
+  it('stores what PUT /devices/{id}/thresholds receives in the thresholds table, readable through the SDK', async () => {
+    // Act
+    const put = await fetch(`${cloud.endpoints.api}/devices/${deviceId}/thresholds`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rules }),
+    });
+    const item = await aws.dynamodb.send(
+      new GetItemCommand({
+        TableName: output('alerting', 'ThresholdsTableName'),
+        Key: { deviceId: { S: deviceId } },
+        ConsistentRead: true,
+      }),
+    );
+
+    // Assess
+    expect(put.status).toBe(200);
+    expect(item.Item?.deviceId).toEqual({ S: deviceId });
+    expect(JSON.stringify(item.Item?.rules)).toContain('temperature');
+  });
+
+  it('answers GET /devices/{id}/thresholds with what the handler returns for the same request', async () => {
+    // Act
+    const viaApi = await fetch(`${cloud.endpoints.api}/devices/${deviceId}/thresholds`);
+    const direct = await invoke(
+      functionName('alerting', 'getDeviceThresholds'),
+      proxyEvent({ method: 'GET', resource: '/devices/{deviceId}/thresholds', pathParameters: { deviceId } }),
+    );
+
+    // Assess
+    expect(viaApi.status).toBe(direct.payload.statusCode);
+    expect(await viaApi.json()).toEqual(JSON.parse(direct.payload.body));
+    expect(JSON.parse(direct.payload.body).rules).toEqual([expect.objectContaining({ ...rules[0], source: 'device' })]);
+  });
+});
+
+describe('SNS', () => {
+  let server: Server;
+  const received: Record<string, string>[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('delivers a Publish to the alerts topic to an HTTP subscriber that confirmed its subscription', async () => {
+    // Prepare
+    const topicArn = output('alerting', 'AlertsTopicArn');
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`;
+    await aws.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'http', Endpoint: endpoint }));
+    const confirmation = await eventually('the subscription confirmation', async () =>
+      received.find((m) => m.Type === 'SubscriptionConfirmation'),
+    );
+    expect((await fetch(confirmation.SubscribeURL as string)).status).toBe(200);
+
+    // Act
+    await aws.sns.send(new PublishCommand({ TopicArn: topicArn, Subject: 'Acceptance', Message: `alarm ${run}` }));
+
+    // Assess
+    const notification = await eventually('the notification', async () =>
+      received.find((m) => m.Type === 'Notification'),
+    );
+    expect(notification).toMatchObject({ TopicArn: topicArn, Subject: 'Acceptance', Message: `alarm ${run}` });
+  });
+});
+
+describe('Firehose', () => {
+  it('delivers the records put into the raw archive stream to an S3 object under raw/, in order', async () => {
+    // Prepare
+    const now = Date.now();
+    const records = [1, 2, 3].map((sequence) => ({
+      deviceId,
+      timestamp: now + sequence,
+      metrics: { temperature: 20 + sequence },
+      messageId: `${run}-raw-${sequence}`,
+      sequence,
+      receivedAt: now + sequence,
+    }));
+    const bucket = output('telemetry-analytics', 'RawArchiveBucketName');
+
+    // Act
+    await aws.firehose.send(
+      new PutRecordBatchCommand({
+        DeliveryStreamName: output('telemetry-analytics', 'RawArchiveDeliveryStreamName'),
+        Records: records.map((record) => ({ Data: Buffer.from(`${JSON.stringify(record)}\n`) })),
+      }),
+    );
+
+    // Assess
+    const body = await eventually('an archive object with the records', async () => {
+      const listed = await aws.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'raw/' }));
+      for (const object of listed.Contents ?? []) {
+        const got = await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
+        const text = (await got.Body?.transformToString()) ?? '';
+        if (text.includes(run)) return { key: object.Key as string, text };
+      }
+      return undefined;
+    });
+    expect(body.key).toMatch(/^raw\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\//);
+    const lines = body.text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    expect(lines).toEqual(records.map((record) => expect.objectContaining(record)));
+  });
+});
+
+describe('the Kinesis event source with a tumbling window', () => {
+  it('aggregates records put in two calls within one window into one metric, written by the final invocation', async () => {
+    // Prepare: start just after a window boundary, so both calls land in the same 3 s window.
+    const windowMs = 3000;
+    while (Date.now() % windowMs > 300) await new Promise((resolve) => setTimeout(resolve, 50));
+    const streamName = output('telemetry-analytics', 'TelemetryStreamName');
+    const put = (values: number[], offset: number) =>
+      aws.kinesis.send(
+        new PutRecordsCommand({
+          StreamName: streamName,
+          Records: values.map((value, index) => ({
+            PartitionKey: deviceId,
+            Data: Buffer.from(
+              JSON.stringify({
+                deviceId,
+                timestamp: Date.now() + index,
+                receivedAt: Date.now(),
+                metrics: { humidity: value },
+                messageId: `${run}-window-${offset + index}`,
+              }),
+            ),
+          })),
+        }),
+      );
+
+    // Act
+    await put([40, 50, 60], 0);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    await put([70, 80], 3);
+
+    // Assess
+    const metricsTable = output('telemetry-analytics', 'MetricsTableName');
+    const items = await eventually('the window metrics', async () => {
+      const answer = await aws.dynamodb.send(
+        new QueryCommand({
+          TableName: metricsTable,
+          KeyConditionExpression: 'deviceId = :d',
+          ExpressionAttributeValues: { ':d': { S: deviceId } },
+        }),
+      );
+      return (answer.Items ?? []).length > 0 ? answer.Items : undefined;
+    });
+    expect(items).toHaveLength(1);
+    const metrics = await fetch(`${cloud.endpoints.api}/devices/${deviceId}/metrics?metric=humidity`);
+    expect(metrics.status).toBe(200);
+    const page = (await metrics.json()) as { items: Record<string, number | string>[] };
+    expect(page.items).toEqual([
+      expect.objectContaining({ deviceId, metric: 'humidity', count: 5, min: 40, max: 80, sum: 300, mean: 60 }),
+    ]);
+    const window = page.items[0] as { windowStart: number; windowEnd: number };
+    expect(window.windowEnd - window.windowStart).toBe(windowMs);
+    const log = await readFile(
+      join(started.dataDir, 'logs', `${functionName('telemetry-analytics', 'aggregateTelemetry')}.log`),
+      'utf8',
+    );
+    expect(log.match(/\tSTART RequestId|START RequestId/g)?.length ?? 0).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('a failing asynchronous invocation', () => {
+  it('is retried twice, then its destination record reaches the evaluate-failures queue', async () => {
+    // Prepare
+    const event = { deviceId, metrics: 'not readings', messageId: `${run}-invalid` };
+    const queueUrl = output('alerting', 'EvaluateFailuresQueueUrl');
+
+    // Act
+    const accepted = await invoke(functionName('alerting', 'evaluateTelemetry'), event, 'Event');
+
+    // Assess
+    expect(accepted.status).toBe(202);
+    const record = await eventually('the failure record', async () => {
+      const answer = await aws.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
+      );
+      return (answer.Messages ?? [])
+        .map((m) => JSON.parse(m.Body ?? '{}'))
+        .find((body) => body.requestPayload?.messageId === event.messageId);
+    });
+    expect(record).toMatchObject({
+      requestContext: {
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: 3,
+        functionArn: `${output('alerting', 'EvaluateTelemetryFunctionArn')}:$LATEST`,
+      },
+      requestPayload: event,
+      responseContext: { functionError: 'Unhandled' },
+    });
+  });
+});
+
+describe('stopping and starting again on the same data folder', () => {
+  it('reuses every package, keeps the data, and is healthy again', async () => {
+    // Prepare
+    const firstStartMs = cloud.startupMs;
+    const firstReused = cloud.stacks.every((s) => s.reused);
+    const topicArn = output('alerting', 'AlertsTopicArn');
+    aws.destroy();
+    await cloud.close();
+
+    // Act
+    started = { ...(await startCloud(started.dataDir)), dataDir: started.dataDir };
+    cloud = started.cloud;
+    aws = awsClients(cloud.endpoints.edge);
+
+    // Assess
+    expect(cloud.stacks.map((s) => [s.service, s.reused])).toEqual([
+      ['device-config-api', true],
+      ['alerting', true],
+      ['telemetry-analytics', true],
+      ['ingestion-rules', true],
+    ]);
+    if (!firstReused) expect(cloud.startupMs).toBeLessThan(firstStartMs);
+    expect((await fetch(cloud.endpoints.health)).status).toBe(200);
+    const thresholds = await fetch(`${cloud.endpoints.api}/devices/${deviceId}/thresholds`);
+    expect(((await thresholds.json()) as { rules: unknown[] }).rules).toHaveLength(1);
+    const metrics = await fetch(`${cloud.endpoints.api}/devices/${deviceId}/metrics?metric=humidity`);
+    expect(((await metrics.json()) as { items: unknown[] }).items).toHaveLength(1);
+    const archived = await aws.s3.send(
+      new ListObjectsV2Command({ Bucket: output('telemetry-analytics', 'RawArchiveBucketName'), Prefix: 'raw/' }),
+    );
+    expect(archived.KeyCount).toBeGreaterThan(0);
+    const subscriptions = await aws.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
+    expect(subscriptions.Subscriptions?.map((s) => s.Protocol)).toContain('http');
+  });
+});
