@@ -165,6 +165,18 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeSpec>> = {
       return { name, physicalId: name, attributes: { Arn: arns.iotTopicRuleArn(name, scopeOf(c)) } };
     },
   },
+  'AWS::IoT::ThingType': {
+    provisioning: 'provider',
+    identify: (c) => {
+      const name = physicalName(c, 'ThingTypeName', { maxLength: 128, allowed: /[A-Za-z0-9:_-]/ });
+      const { partition, region, accountId } = scopeOf(c);
+      return {
+        name,
+        physicalId: name,
+        attributes: { Arn: `arn:${partition ?? 'aws'}:iot:${region}:${accountId}:thingtype/${name}`, Id: name },
+      };
+    },
+  },
   'AWS::Lambda::Function': {
     provisioning: 'provider',
     identify: (c) => {

@@ -107,7 +107,9 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       };
 
       if (url.pathname.startsWith('/_local/')) {
-        const route = localRoutes[url.pathname.slice('/_local/'.length)];
+        // `/_local/<name>` or anything below it (`/_local/cognito/<pool>/.well-known/jwks.json`).
+        const rest = url.pathname.slice('/_local/'.length);
+        const route = localRoutes[rest] ?? localRoutes[rest.split('/', 1)[0] ?? ''];
         if (!route) return sendJson(res, 404, { message: `No local route ${url.pathname}` });
         const answer = await route(request);
         return sendJson(res, answer.status, answer.body);
