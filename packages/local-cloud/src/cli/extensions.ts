@@ -1,10 +1,10 @@
+import { defaultExtensions } from '../default-extensions';
 import type { LocalCloudExtension } from '../local-cloud';
 
 /**
- * The parts started with `iot-local start` besides the emulated AWS services: the local IoT Core (MQTT broker, rules
- * engine, Device Shadow service, IoT APIs) belongs here once it exists, as an extension taking the deployed topic
- * rules and serving `iot` and `iotdata` on the edge endpoint.
+ * The parts `iot-local start` runs besides the emulated AWS services (the local IoT Core, Cognito user pools,
+ * EventBridge schedules): each takes what the templates declare for it and serves its APIs on the edge endpoint.
  */
 export function localCloudExtensions(): LocalCloudExtension[] {
-  return [];
+  return defaultExtensions();
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { IoTClient } from '@aws-sdk/client-iot';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -79,6 +80,7 @@ export function awsClients(edgeUrl: string) {
     sqs: new SQSClient(config),
     s3: new S3Client(config),
     firehose: new FirehoseClient(config),
+    iot: new IoTClient(config),
     kinesis: new KinesisClient(config),
   };
   return {
