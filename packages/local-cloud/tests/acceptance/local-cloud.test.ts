@@ -76,6 +76,36 @@ async function invoke(name: string, event: unknown, type: 'RequestResponse' | 'E
   };
 }
 
+/** The raw archive object (under raw/) whose content holds `marker`, once Firehose delivered it. */
+function archivedObject(marker: string) {
+  const bucket = output('telemetry-analytics', 'RawArchiveBucketName');
+  return eventually(`an archive object with ${marker}`, async () => {
+    const listed = await aws.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'raw/' }));
+    for (const object of listed.Contents ?? []) {
+      const got = await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
+      const text = (await got.Body?.transformToString()) ?? '';
+      if (text.includes(marker)) return { key: object.Key as string, text };
+    }
+    return undefined;
+  });
+}
+
+/** The failure record of the evaluate function for the event with this message id, from its on-failure queue. */
+function failureRecord(messageId: string) {
+  return eventually(`the failure record of ${messageId}`, async () => {
+    const answer = await aws.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: output('alerting', 'EvaluateFailuresQueueUrl'),
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    return (answer.Messages ?? [])
+      .map((m) => JSON.parse(m.Body ?? '{}'))
+      .find((body) => body.requestPayload?.messageId === messageId);
+  });
+}
+
 /** Each REST route of the deployed templates with the function behind it. */
 function routes(): { method: string; resource: string; functionArn: string }[] {
   const found: { method: string; resource: string; functionArn: string }[] = [];
@@ -356,7 +386,6 @@ describe('Firehose', () => {
       sequence,
       receivedAt: now + sequence,
     }));
-    const bucket = output('telemetry-analytics', 'RawArchiveBucketName');
 
     // Act
     await aws.firehose.send(
@@ -367,15 +396,7 @@ describe('Firehose', () => {
     );
 
     // Assess
-    const body = await eventually('an archive object with the records', async () => {
-      const listed = await aws.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'raw/' }));
-      for (const object of listed.Contents ?? []) {
-        const got = await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
-        const text = (await got.Body?.transformToString()) ?? '';
-        if (text.includes(run)) return { key: object.Key as string, text };
-      }
-      return undefined;
-    });
+    const body = await archivedObject(`${run}-raw-`);
     expect(body.key).toMatch(/^raw\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\//);
     const lines = body.text
       .split('\n')
@@ -471,21 +492,13 @@ describe('a failing asynchronous invocation', () => {
   it('is retried twice, then its destination record reaches the evaluate-failures queue', async () => {
     // Prepare
     const event = { deviceId, metrics: 'not readings', messageId: `${run}-invalid` };
-    const queueUrl = output('alerting', 'EvaluateFailuresQueueUrl');
 
     // Act
     const accepted = await invoke(functionName('alerting', 'evaluateTelemetry'), event, 'Event');
 
     // Assess
     expect(accepted.status).toBe(202);
-    const record = await eventually('the failure record', async () => {
-      const answer = await aws.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
-      );
-      return (answer.Messages ?? [])
-        .map((m) => JSON.parse(m.Body ?? '{}'))
-        .find((body) => body.requestPayload?.messageId === event.messageId);
-    });
+    const record = await failureRecord(event.messageId);
     expect(record).toMatchObject({
       requestContext: {
         condition: 'RetriesExhausted',
@@ -499,11 +512,27 @@ describe('a failing asynchronous invocation', () => {
 });
 
 describe('stopping and starting again on the same data folder', () => {
-  it('reuses every package, keeps the data, and is healthy again', async () => {
+  it('reuses every package, keeps the data and what was under way at the stop, and is healthy again', async () => {
     // Prepare
     const firstStartMs = cloud.startupMs;
     const firstReused = cloud.stacks.every((s) => s.reused);
     const topicArn = output('alerting', 'AlertsTopicArn');
+    // Work still under way at the stop: a record in a Firehose buffer, an asynchronous invocation being retried.
+    const atStop = `${run}-at-stop`;
+    await aws.firehose.send(
+      new PutRecordBatchCommand({
+        DeliveryStreamName: output('telemetry-analytics', 'RawArchiveDeliveryStreamName'),
+        Records: [
+          {
+            Data: Buffer.from(
+              `${JSON.stringify({ deviceId, timestamp: Date.now(), metrics: { temperature: 1 }, messageId: atStop, receivedAt: Date.now() })}\n`,
+            ),
+          },
+        ],
+      }),
+    );
+    const pending = { deviceId, metrics: 'not readings', messageId: atStop };
+    await invoke(functionName('alerting', 'evaluateTelemetry'), pending, 'Event');
     aws.destroy();
     await cloud.close();
 
@@ -532,5 +561,10 @@ describe('stopping and starting again on the same data folder', () => {
     expect(archived.KeyCount).toBeGreaterThan(0);
     const subscriptions = await aws.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
     expect(subscriptions.Subscriptions?.map((s) => s.Protocol)).toContain('http');
+    expect((await archivedObject(atStop)).text).toContain(atStop);
+    expect(await failureRecord(atStop)).toMatchObject({
+      requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 3 },
+      requestPayload: pending,
+    });
   });
 });
