@@ -47,6 +47,8 @@ export async function checkPortsFree(claims: readonly PortClaim[]): Promise<void
     const other = seen.get(claim.port);
     if (other) throw new PortInUseError(claim, `the ${other.name} is given the same port`);
     seen.set(claim.port, claim);
+  }
+  for (const claim of seen.values()) {
     const problem = await tryListen(claim.host, claim.port);
     if (problem) throw new PortInUseError(claim, problem);
   }

@@ -137,7 +137,7 @@ export function formatStartupReport(report: {
   for (const [name, url] of Object.entries(report.endpoints)) lines.push(`  ${name.padEnd(width)}  ${url}`);
   lines.push('');
   lines.push(
-    `Deployed ${report.stacks.length} stacks (stage ${report.stage}) in ${report.seconds.toFixed(1)} s, data in ${report.dataDir}`,
+    `Deployed ${report.stacks.length} stack${report.stacks.length === 1 ? '' : 's'} (stage ${report.stage}) in ${report.seconds.toFixed(1)} s, data in ${report.dataDir}`,
   );
   const kindWidth = Math.max(...KINDS.map(([, label]) => label.length));
   for (const stack of report.stacks) {
