@@ -165,6 +165,14 @@ async function startCommand(options: StartOptions): Promise<number> {
       dataDir: cloud.dataDir,
     }),
   );
+  const demo = await demoToken(cloud.endpoints.edge);
+  if (demo) {
+    console.log(
+      `\nDemo user "demo" (valid 12 h; other users: POST ${cloud.endpoints.edge}/_local/cognito/tokens {"username":"..."}):`,
+    );
+    console.log(`  export TOKEN=${demo}`);
+    console.log(`  curl -H "Authorization: Bearer $TOKEN" ${cloud.endpoints.api}/devices`);
+  }
   console.log(
     `\nReady. Point AWS SDKs and the AWS CLI at it with AWS_ENDPOINT_URL=${cloud.endpoints.edge} (any credentials). Ctrl-C stops.`,
   );
@@ -174,6 +182,18 @@ async function startCommand(options: StartOptions): Promise<number> {
   await cloud.close();
   console.log(`Stopped in ${((Date.now() - closing) / 1000).toFixed(1)} s; data kept in ${cloud.dataDir}.`);
   return 0;
+}
+
+/** An ID token for the demo user from the local Cognito issuer; undefined when no user pool was deployed. */
+async function demoToken(edge: string): Promise<string | undefined> {
+  const answer = await fetch(`${edge}/_local/cognito/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'demo', email: 'demo@example.com', expiresIn: 12 * 3600 }),
+  }).catch(() => undefined);
+  if (!answer?.ok) return undefined;
+  const body = (await answer.json()) as { token?: string };
+  return body.token;
 }
 
 async function main(argv: string[]): Promise<number> {
