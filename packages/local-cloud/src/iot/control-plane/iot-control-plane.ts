@@ -46,7 +46,8 @@ function ruleBody(rule: TopicRule): Json {
 
 /**
  * The AWS IoT control plane (signing name `iot`, REST-JSON) behind the edge endpoint: topic rules (they run beside
- * the deployed ones), DescribeEndpoint, and the registry of things, thing types and thing groups.
+ * the deployed ones), DescribeEndpoint, and the registry of things (with their attached principals), thing types and
+ * thing groups.
  */
 export class IotControlPlaneService implements AwsService {
   readonly signingName = 'iot';
@@ -155,6 +156,19 @@ export class IotControlPlaneService implements AwsService {
       const expected = r.query.get('expectedVersion');
       things.deleteThing(name as string, expected === null ? undefined : Number(expected));
       return {};
+    });
+
+    route('PUT', '/things/{thingName}/principals', 'AttachThingPrincipal', (r, [name]) => {
+      things.attachThingPrincipal(name as string, r.headers['x-amzn-principal'] ?? '');
+      return {};
+    });
+    route('DELETE', '/things/{thingName}/principals', 'DetachThingPrincipal', (r, [name]) => {
+      things.detachThingPrincipal(name as string, r.headers['x-amzn-principal'] ?? '');
+      return {};
+    });
+    route('GET', '/things/{thingName}/principals', 'ListThingPrincipals', (r, [name]) => {
+      const listed = page(things.listThingPrincipals(name as string), r);
+      return { principals: listed.items, ...(listed.nextToken ? { nextToken: listed.nextToken } : {}) };
     });
 
     route('POST', '/thing-types/{thingTypeName}', 'CreateThingType', (_r, [name], body) => {

@@ -39,6 +39,8 @@ interface Saved {
   things: Thing[];
   thingTypes: ThingType[];
   thingGroups: ThingGroup[];
+  /** The principals attached to each thing, by thing name. */
+  thingPrincipals?: Record<string, string[]>;
 }
 
 const NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
@@ -66,13 +68,15 @@ function checkAttributes(attributes: Record<string, unknown>): void {
 }
 
 /**
- * The AWS IoT registry: things (with attributes and a type), thing types and thing groups, kept in
- * `<dataDir>/iot-registry.json` when a data folder is given.
+ * The AWS IoT registry: things (with attributes, a type and attached principals), thing types and thing groups, kept
+ * in `<dataDir>/iot-registry.json` when a data folder is given.
  */
 export class ThingRegistry {
   private readonly things = new Map<string, Thing>();
   private readonly thingTypes = new Map<string, ThingType>();
   private readonly thingGroups = new Map<string, ThingGroup>();
+  /** Principals (certificate ARNs, Cognito identities) attached to each thing, by thing name. */
+  private readonly thingPrincipals = new Map<string, string[]>();
   private readonly snapshot: JsonSnapshotFile | undefined;
   private readonly region: string;
   private readonly accountId: string;
@@ -87,12 +91,16 @@ export class ThingRegistry {
           things: [...this.things.values()],
           thingTypes: [...this.thingTypes.values()],
           thingGroups: [...this.thingGroups.values()],
+          thingPrincipals: Object.fromEntries(this.thingPrincipals),
         }),
       );
       const saved = this.snapshot.load() as Saved | undefined;
       for (const thing of saved?.things ?? []) this.things.set(thing.thingName, thing);
       for (const type of saved?.thingTypes ?? []) this.thingTypes.set(type.thingTypeName, type);
       for (const group of saved?.thingGroups ?? []) this.thingGroups.set(group.thingGroupName, group);
+      for (const [name, principals] of Object.entries(saved?.thingPrincipals ?? {})) {
+        this.thingPrincipals.set(name, principals);
+      }
     }
   }
 
@@ -200,16 +208,47 @@ export class ThingRegistry {
     this.changed();
   }
 
-  /** Deleting a thing that does not exist succeeds, as in AWS. */
+  /** Deleting a thing that does not exist succeeds, as in AWS; one with principals attached is refused. */
   deleteThing(thingName: string, expectedVersion?: number): void {
     const thing = this.things.get(thingName);
     if (!thing) return;
     if (expectedVersion !== undefined && expectedVersion !== thing.version) {
       throw new AwsServiceError('VersionConflictException', `The version for thing ${thingName} does not match`, 409);
     }
+    if (this.thingPrincipals.get(thingName)?.length) {
+      throw invalid(`Cannot delete thing ${thingName} as it is still attached to one or more principals`);
+    }
     this.things.delete(thingName);
     for (const group of this.thingGroups.values()) group.things = group.things.filter((t) => t !== thingName);
     this.changed();
+  }
+
+  /**
+   * Attaches a principal to a thing. There are no certificates locally: any principal (a certificate ARN, a Cognito
+   * identity id) is taken as it is.
+   */
+  attachThingPrincipal(thingName: string, principal: string): void {
+    this.describeThing(thingName);
+    if (!principal) throw invalid('A principal is required (x-amzn-principal)');
+    const attached = this.thingPrincipals.get(thingName) ?? [];
+    if (!attached.includes(principal)) this.thingPrincipals.set(thingName, [...attached, principal]);
+    this.changed();
+  }
+
+  /** Detaches a principal from a thing; detaching one that is not attached changes nothing. */
+  detachThingPrincipal(thingName: string, principal: string): void {
+    this.describeThing(thingName);
+    if (!principal) throw invalid('A principal is required (x-amzn-principal)');
+    const remaining = (this.thingPrincipals.get(thingName) ?? []).filter((p) => p !== principal);
+    if (remaining.length > 0) this.thingPrincipals.set(thingName, remaining);
+    else this.thingPrincipals.delete(thingName);
+    this.changed();
+  }
+
+  /** The principals attached to a thing, in the order they were attached. */
+  listThingPrincipals(thingName: string): string[] {
+    this.describeThing(thingName);
+    return [...(this.thingPrincipals.get(thingName) ?? [])];
   }
 
   private usableThingType(thingTypeName: string): ThingType {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AddThingToThingGroupCommand,
+  AttachThingPrincipalCommand,
   CreateThingCommand,
   CreateThingGroupCommand,
   CreateThingTypeCommand,
@@ -12,10 +13,12 @@ import {
   DescribeEndpointCommand,
   DescribeThingCommand,
   DescribeThingTypeCommand,
+  DetachThingPrincipalCommand,
   DisableTopicRuleCommand,
   EnableTopicRuleCommand,
   GetTopicRuleCommand,
   IoTClient,
+  ListThingPrincipalsCommand,
   ListThingsCommand,
   ListThingsInThingGroupCommand,
   ListThingTypesCommand,
@@ -209,6 +212,44 @@ describe('IoT control plane through the edge endpoint', () => {
     // Assess
     expect(direct.things).toEqual([]);
     expect(recursive.things).toEqual(['lamp']);
+  });
+
+  it('attaches, lists and detaches thing principals, and deletes a thing only once none is attached', async () => {
+    // Prepare
+    const certificate = 'arn:aws:iot:us-east-1:000000000000:cert/0123456789abcdef';
+    const identity = 'us-east-1:11111111-2222-3333-4444-555555555555';
+    await iot.send(new CreateThingCommand({ thingName: 'meter' }));
+
+    // Act
+    await iot.send(new AttachThingPrincipalCommand({ thingName: 'meter', principal: certificate }));
+    await iot.send(new AttachThingPrincipalCommand({ thingName: 'meter', principal: identity }));
+    await iot.send(new AttachThingPrincipalCommand({ thingName: 'meter', principal: certificate }));
+    const attached = await iot.send(new ListThingPrincipalsCommand({ thingName: 'meter' }));
+    const firstPage = await iot.send(new ListThingPrincipalsCommand({ thingName: 'meter', maxResults: 1 }));
+    const refused = iot.send(new DeleteThingCommand({ thingName: 'meter' }));
+    await expect(refused).rejects.toMatchObject({ name: 'InvalidRequestException' });
+    await things.flush();
+    const reopened = new ThingRegistry({ dataDir });
+    await iot.send(new DetachThingPrincipalCommand({ thingName: 'meter', principal: certificate }));
+    await iot.send(new DetachThingPrincipalCommand({ thingName: 'meter', principal: identity }));
+    const detached = await iot.send(new ListThingPrincipalsCommand({ thingName: 'meter' }));
+    await iot.send(new DeleteThingCommand({ thingName: 'meter' }));
+
+    // Assess
+    expect(attached.principals).toEqual([certificate, identity]);
+    expect(firstPage.principals).toEqual([certificate]);
+    expect(firstPage.nextToken).toEqual(expect.any(String));
+    expect(reopened.listThingPrincipals('meter')).toEqual([certificate, identity]);
+    expect(detached.principals).toEqual([]);
+    await expect(iot.send(new DescribeThingCommand({ thingName: 'meter' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+    await expect(iot.send(new ListThingPrincipalsCommand({ thingName: 'meter' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+    await expect(
+      iot.send(new AttachThingPrincipalCommand({ thingName: 'meter', principal: certificate })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('answers an operation it does not implement with an error naming it', async () => {
