@@ -1,7 +1,7 @@
 import { localIotCore } from './iot/local-iot-core';
 import type { LocalCloudExtension } from './local-cloud';
 import { startLocalCognito } from './services/cognito';
-import { EventScheduler } from './services/events';
+import { EventScheduler, SCHEDULES_LOCAL_PREFIX, schedulesLocalRoute } from './services/events';
 
 /**
  * Cognito user pools: the pools and app clients of the templates, a token issuer (JWKS and token minting under
@@ -21,7 +21,11 @@ export function localCognito(): LocalCloudExtension {
   };
 }
 
-/** EventBridge schedules: the `rate(...)` and `cron(...)` rules of the templates, run on time. */
+/**
+ * EventBridge schedules: the `rate(...)` and `cron(...)` rules of the templates, run on time; `GET /_local/schedules`
+ * lists them and `POST /_local/schedules/<rule>/run` (body `{"time": ...}`, optional) runs one now, as its run at that
+ * time would, for tests and demos that cannot wait for the schedule.
+ */
 export function localScheduler(): LocalCloudExtension {
   return {
     name: 'EventBridge schedules',
@@ -33,7 +37,11 @@ export function localScheduler(): LocalCloudExtension {
         region: context.region,
         logger: { info: () => undefined, warn: (message: string) => context.logger.warn(message) },
       });
-      return { eventRules: scheduler, close: () => scheduler.close() };
+      return {
+        eventRules: scheduler,
+        localRoutes: { [SCHEDULES_LOCAL_PREFIX]: schedulesLocalRoute(scheduler) },
+        close: () => scheduler.close(),
+      };
     },
   };
 }

@@ -5,5 +5,6 @@
 export * from './cloudformation-provider';
 export * from './cron-expression';
 export * from './event-scheduler';
+export * from './local-routes';
 export * from './schedule-expression';
 export * from './scheduled-event';

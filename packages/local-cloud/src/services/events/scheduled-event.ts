@@ -15,6 +15,10 @@ export interface ScheduledEvent {
   detail: Record<string, never>;
 }
 
+/** The `time` of the event of a run at `time` (ms): ISO 8601 in whole seconds, `2026-01-01T00:01:00Z`. */
+export const scheduledEventTime = (time: number): string =>
+  new Date(Math.floor(time / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
 /** The scheduled event of the run of `ruleArn` at `time` (ms). */
 export function scheduledEvent(options: {
   ruleArn: string;
@@ -29,7 +33,7 @@ export function scheduledEvent(options: {
     'detail-type': 'Scheduled Event',
     source: 'aws.events',
     account: options.account,
-    time: new Date(Math.floor(options.time / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    time: scheduledEventTime(options.time),
     region: options.region,
     resources: [options.ruleArn],
     detail: {},
