@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ResourceProvider } from '../cloudformation';
-import type { LocalCloudContext, LocalCloudExtension, StartedExtension } from '../local-cloud';
+import type { LocalCloudContext, LocalCloudExtension, LocalCloudLogger, StartedExtension } from '../local-cloud';
 import { MqttBroker } from './broker';
 import { IotControlPlaneService, ThingRegistry } from './control-plane';
 import { IotDataPlaneService } from './data-plane';
@@ -21,6 +21,19 @@ function thingTypeProvider(things: ThingRegistry): ResourceProvider {
 }
 
 /**
+ * The broker, the rules engine and the Device Shadow service report what they refuse or fail to do with details (a
+ * client id, a topic, a rule); the local cloud's logger takes one line, so the details are appended as JSON.
+ */
+function iotLogger(logger: LocalCloudLogger) {
+  const line = (message: string, details: unknown[]) =>
+    details.length === 0 ? message : `${message} ${details.map((d) => JSON.stringify(d)).join(' ')}`;
+  return {
+    warn: (message: string, ...details: unknown[]) => logger.warn(line(message, details)),
+    error: (message: string, ...details: unknown[]) => logger.warn(line(message, details)),
+  };
+}
+
+/**
  * The local AWS IoT Core: the MQTT broker (TCP, and WebSocket at `/mqtt` on the edge port), the rules engine running
  * the templates' topic rules and those created through the API, the Device Shadow service, and the IoT control and
  * data planes on the edge endpoint. Its state (retained messages, sessions, rules, registry, shadows) is kept under
@@ -33,8 +46,15 @@ export function localIotCore(): LocalCloudExtension {
     async start(context: LocalCloudContext): Promise<StartedExtension> {
       const { services, host, region, logger } = context;
       const dataDir = join(context.dataDir, 'iot');
-      const shadows = new DeviceShadowService({ dataDir });
-      const broker = await MqttBroker.start({ host, port: context.mqttPort, websocket: false, dataDir });
+      const iotLog = iotLogger(logger);
+      const shadows = new DeviceShadowService({ dataDir, logger: iotLog });
+      const broker = await MqttBroker.start({
+        host,
+        port: context.mqttPort,
+        websocket: false,
+        dataDir,
+        logger: iotLog,
+      });
       const rules = new TopicRuleRegistry({ region, dataDir });
       const things = new ThingRegistry({ region, dataDir });
       const dynamodb = new DynamoDBClient({
@@ -47,10 +67,7 @@ export function localIotCore(): LocalCloudExtension {
         region,
         getThingShadow: (thingName, shadowName) =>
           shadows.getThingShadow({ thingName, ...(shadowName ? { shadowName } : {}) }),
-        logger: {
-          warn: (message) => logger.warn(message),
-          error: (message) => logger.warn(message),
-        },
+        logger: iotLog,
         targets: {
           lambda: services.lambda,
           republish: broker,
