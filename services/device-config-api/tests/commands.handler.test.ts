@@ -2,14 +2,13 @@
  * POST /devices/{deviceId}/commands, GET /devices/{deviceId}/commands/{commandId} and the two functions the IoT rules
  * invoke (command results, lifecycle events), on a real DynamoDB (dynalite) with the tables of serverless.yml.
  *
- * The IoT data plane client (Publish) is mocked with aws-sdk-client-mock until the local cloud's IoT Core is available
- * to these tests; the acceptance tests on the local cloud replace the mock with a real MQTT subscriber.
+ * Publish goes through the adapters' real IoT data plane client to the local cloud's IoT data plane, started
+ * in-process; the tests read what reached the IoT Core from its record of publishes.
  */
-import { IoTDataPlaneClient, PublishCommand, type PublishCommandInput } from '@aws-sdk/client-iot-data-plane';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createLogger } from '@iot/lambda-kit';
+import { closedEndpoint, type LocalAws, type RecordedPublish } from '@iot/testing/local-aws';
 import { CommandMessageSchema, CommandSchema, ProblemDetailsSchema } from '@iot/types';
-import { mockClient } from 'aws-sdk-client-mock';
 import { createGetDeviceCommandHandler } from '../src/handlers/get-device-command';
 import { createRecordCommandResultHandler } from '../src/handlers/record-command-result';
 import { createRecordDevicePresenceHandler } from '../src/handlers/record-device-presence';
@@ -23,12 +22,15 @@ import {
   deviceRecord,
   fixture,
   request,
+  startLocalIot,
   startTables,
   type TestTables,
   type User,
 } from './support';
 
-const iotData = mockClient(IoTDataPlaneClient);
+let iot: LocalAws;
+/** Where the adapters' IoT clients go: the local IoT of the test. */
+let iotEndpoint: string;
 const NOW = 1_767_225_600_000;
 const COMMAND_ID = '3b0e7c2a-9d41-4f6e-8a5b-2c1d0e9f8a7b';
 let tables: TestTables;
@@ -40,8 +42,8 @@ beforeAll(async () => {
 });
 afterAll(() => tables.dynamo.stop());
 beforeEach(async () => {
-  iotData.reset();
-  iotData.on(PublishCommand).resolves({ $metadata: {} });
+  iot = await startLocalIot();
+  iotEndpoint = iot.url;
   clock = NOW;
   ids = [COMMAND_ID, '9e8d7c6b-5a49-4382-9716-0a1b2c3d4e5f'];
   await tables.reset();
@@ -49,9 +51,10 @@ beforeEach(async () => {
     new PutCommand({ TableName: tables.names.devices, Item: deviceRecord('sensor-1', ALICE) }),
   );
 });
+afterEach(() => iot.stop());
 
 const handlers = () => {
-  const deps = { ...adapters(tables, { now: () => clock }), retentionDays: 30, now: () => clock };
+  const deps = { ...adapters(tables, { now: () => clock, iotEndpoint }), retentionDays: 30, now: () => clock };
   return {
     send: createSendDeviceCommandHandler({ ...deps, newCommandId: () => ids.shift() ?? 'no-more-ids' }),
     get: createGetDeviceCommandHandler(deps),
@@ -82,11 +85,9 @@ const getCommand = (as: User, deviceId: string, commandId: string) =>
     }),
   );
 
-function published(): { input: PublishCommandInput; message: unknown }[] {
-  return iotData.commandCalls(PublishCommand).map((c) => ({
-    input: c.args[0].input,
-    message: JSON.parse(Buffer.from(c.args[0].input.payload as Uint8Array).toString()),
-  }));
+/** What reached the IoT Core through Publish, in order. */
+function published(): { input: Omit<RecordedPublish, 'payload'>; message: unknown }[] {
+  return iot.published.map(({ payload, ...input }) => ({ input, message: JSON.parse(payload) }));
 }
 
 describe('POST /devices/{deviceId}/commands', () => {
@@ -202,8 +203,8 @@ describe('POST /devices/{deviceId}/commands', () => {
   });
 
   it('forgets the command when it could not be published, and answers 500', async () => {
-    // Prepare
-    iotData.on(PublishCommand).rejects(new Error('connection reset'));
+    // Prepare: an IoT data plane endpoint where nothing listens.
+    iotEndpoint = await closedEndpoint();
 
     // Act
     const response = await send(ALICE, 'sensor-1', { name: 'reboot' }, { 'Idempotency-Key': 'k' });

@@ -1,23 +1,13 @@
 /**
  * PUT and GET /devices/{deviceId}/config through their middy stacks, on a real DynamoDB (dynalite) holding the
- * devices table.
- *
- * The IoT data plane client (UpdateThingShadow, GetThingShadow) is mocked with aws-sdk-client-mock until the local
- * cloud's Device Shadow service is available to these tests; the acceptance tests on the local cloud replace the mock.
+ * devices table and the local cloud's Device Shadow service behind the IoT data plane, started in-process: the
+ * adapters' real IoT data plane client reaches it at the local edge endpoint, and the tests read the shadow back with
+ * GetThingShadow.
  */
-import {
-  ConflictException,
-  GetThingShadowCommand,
-  IoTDataPlaneClient,
-  ResourceNotFoundException,
-  UpdateThingShadowCommand,
-  type UpdateThingShadowCommandInput,
-  type UpdateThingShadowCommandOutput,
-} from '@aws-sdk/client-iot-data-plane';
+import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { closedEndpoint, type LocalAws } from '@iot/testing/local-aws';
 import { DeviceConfigViewSchema, ProblemDetailsSchema, PutDeviceConfigResponseSchema } from '@iot/types';
-import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
-import { mockClient } from 'aws-sdk-client-mock';
 import { createGetDeviceConfigHandler } from '../src/handlers/get-device-config';
 import { createPutDeviceConfigHandler } from '../src/handlers/put-device-config';
 import {
@@ -29,40 +19,68 @@ import {
   deviceRecord,
   fixture,
   request,
+  startLocalIot,
   startTables,
   type TestTables,
   type User,
 } from './support';
 
-const iotData = mockClient(IoTDataPlaneClient);
 let tables: TestTables;
+let iot: LocalAws;
+let shadowClient: IoTDataPlaneClient;
+/** The Device Shadow service's clock, in epoch milliseconds. */
+let clock = 1_767_225_600_000;
 
 beforeAll(async () => {
   tables = await startTables();
 });
 afterAll(() => tables.dynamo.stop());
 beforeEach(async () => {
-  iotData.reset();
+  clock = 1_767_225_600_000;
+  iot = await startLocalIot({ now: () => clock });
+  shadowClient = new IoTDataPlaneClient(iot.clientConfig);
   await tables.reset();
   await tables.documents.send(
     new PutCommand({ TableName: tables.names.devices, Item: deviceRecord('sensor-1', ALICE) }),
   );
 });
+afterEach(async () => {
+  shadowClient.destroy();
+  await iot.stop();
+});
 
-const putHandler = () => createPutDeviceConfigHandler(adapters(tables));
-const getHandler = () => createGetDeviceConfigHandler(adapters(tables));
+const putHandler = (iotEndpoint = iot.url) => createPutDeviceConfigHandler(adapters(tables, { iotEndpoint }));
+const getHandler = () => createGetDeviceConfigHandler(adapters(tables, { iotEndpoint: iot.url }));
 
-function shadowAccepted(desired: unknown, version: number): UpdateThingShadowCommandOutput {
-  const body = { state: { desired }, metadata: {}, version, timestamp: 1_767_225_600 };
-  return { payload: Uint8ArrayBlobAdapter.fromString(JSON.stringify(body)), $metadata: { httpStatusCode: 200 } };
+/** Brings the shadow of sensor-1 to this version with reported updates, as the device's reports would. */
+async function shadowAtVersion(version: number): Promise<void> {
+  for (let n = 1; n <= version; n++) {
+    await updateShadow('sensor-1', { state: { reported: { reportingIntervalSeconds: 60 } } });
+  }
 }
 
-function sentShadowRequest(): { thingName?: string; document: unknown } {
-  const input = iotData.commandCalls(UpdateThingShadowCommand)[0]?.args[0].input as UpdateThingShadowCommandInput;
-  const payload =
-    typeof input.payload === 'string' ? input.payload : Buffer.from(input.payload as Uint8Array).toString();
-  return { thingName: input.thingName, document: JSON.parse(payload) };
+function updateShadow(thingName: string, document: unknown) {
+  return iot.shadows.updateThingShadow({ thingName }, new TextEncoder().encode(JSON.stringify(document)));
 }
+
+interface StoredShadow {
+  state: { desired?: Record<string, unknown>; reported?: Record<string, unknown>; delta?: Record<string, unknown> };
+  version: number;
+}
+
+/** The shadow document as GetThingShadow answers it, or undefined when there is none. */
+async function shadowOf(thingName: string): Promise<StoredShadow | undefined> {
+  try {
+    const answer = await shadowClient.send(new GetThingShadowCommand({ thingName }));
+    return JSON.parse(new TextDecoder().decode(answer.payload));
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
+}
+
+/** The shadow updates the data plane received. */
+const shadowUpdates = () => iot.requestsTo('iotdata', 'POST', /^\/things\/[^/]+\/shadow/);
 
 const put = (deviceId: string, body: unknown, headers: Record<string, string> = {}, as: User | null = ALICE) =>
   call(
@@ -84,7 +102,7 @@ describe('PUT /devices/{deviceId}/config', () => {
       enabledSensors: ['temperature', 'humidity'],
       firmwareChannel: 'stable',
     };
-    iotData.on(UpdateThingShadowCommand).resolves(shadowAccepted(configuration, 7));
+    await shadowAtVersion(6);
 
     // Act
     const response = await call(putHandler(), fixture('put-device-config'));
@@ -98,26 +116,30 @@ describe('PUT /devices/{deviceId}/config', () => {
       desired: configuration,
       updatedAt: 1_767_225_600_000,
     });
-    expect(sentShadowRequest()).toEqual({ thingName: 'sensor-1', document: { state: { desired: configuration } } });
+    const shadow = await shadowOf('sensor-1');
+    expect(shadow?.version).toBe(7);
+    expect(shadow?.state.desired).toEqual(configuration);
+    expect(shadow?.state.delta).toEqual(configuration);
   });
 
   it('sends If-Match as the expected shadow version', async () => {
     // Prepare
-    iotData.on(UpdateThingShadowCommand).resolves(shadowAccepted({ reportingIntervalSeconds: 5 }, 4));
+    await shadowAtVersion(3);
 
     // Act
     const response = await put('sensor-1', { reportingIntervalSeconds: 5 }, { 'If-Match': '"3"' });
 
     // Assess
     expect(response.statusCode).toBe(200);
-    expect(sentShadowRequest().document).toEqual({ state: { desired: { reportingIntervalSeconds: 5 } }, version: 3 });
+    expect(response.headers?.etag).toBe('"4"');
+    const sent = JSON.parse(shadowUpdates()[0]?.body ?? '{}');
+    expect(sent).toEqual({ state: { desired: { reportingIntervalSeconds: 5 } }, version: 3 });
+    expect((await shadowOf('sensor-1'))?.state.desired).toEqual({ reportingIntervalSeconds: 5 });
   });
 
   it('answers 412 when the shadow is no longer at the If-Match version', async () => {
-    // Prepare
-    iotData
-      .on(UpdateThingShadowCommand)
-      .rejects(new ConflictException({ message: 'Version conflict', $metadata: { httpStatusCode: 409 } }));
+    // Prepare: the device reported twice more since version 3.
+    await shadowAtVersion(5);
 
     // Act
     const response = await put('sensor-1', { reportingIntervalSeconds: 5 }, { 'If-Match': '3' });
@@ -125,6 +147,9 @@ describe('PUT /devices/{deviceId}/config', () => {
     // Assess
     expect(response.statusCode).toBe(412);
     expect(ProblemDetailsSchema.parse(bodyOf(response))).toMatchObject({ status: 412 });
+    const shadow = await shadowOf('sensor-1');
+    expect(shadow?.version).toBe(5);
+    expect(shadow?.state.desired).toBeUndefined();
   });
 
   it("refuses another user's device with a 403 and a device that does not exist with a 404, writing nothing", async () => {
@@ -135,7 +160,8 @@ describe('PUT /devices/{deviceId}/config', () => {
 
     // Assess
     expect([others.statusCode, missing.statusCode, anonymous.statusCode]).toEqual([403, 404, 401]);
-    expect(iotData.commandCalls(UpdateThingShadowCommand)).toHaveLength(0);
+    expect(shadowUpdates()).toHaveLength(0);
+    expect(await shadowOf('sensor-1')).toBeUndefined();
   });
 
   it('rejects the invalid fixture with a 400 naming both fields', async () => {
@@ -164,7 +190,8 @@ describe('PUT /devices/{deviceId}/config', () => {
     const problem = ProblemDetailsSchema.parse(bodyOf(response));
     expect(response.headers?.['content-type']).toBe('application/problem+json');
     expect(problem.errors?.map((e) => e.path)).toContain(path);
-    expect(iotData.commandCalls(UpdateThingShadowCommand)).toHaveLength(0);
+    expect(shadowUpdates()).toHaveLength(0);
+    expect(await shadowOf('sensor-1')).toBeUndefined();
   });
 
   it.each([
@@ -185,7 +212,8 @@ describe('PUT /devices/{deviceId}/config', () => {
     // Assess
     expect(response.statusCode).toBe(status);
     expect(ProblemDetailsSchema.parse(bodyOf(response)).detail).toMatch(reason);
-    expect(iotData.commandCalls(UpdateThingShadowCommand)).toHaveLength(0);
+    expect(shadowUpdates()).toHaveLength(0);
+    expect(await shadowOf('sensor-1')).toBeUndefined();
   });
 
   it('rejects a device id that cannot be a thing name', async () => {
@@ -197,16 +225,26 @@ describe('PUT /devices/{deviceId}/config', () => {
     expect(bodyOf(response).errors[0].path).toBe('path.deviceId');
   });
 
-  it('answers a failure of the shadow service as a 500 that reveals nothing', async () => {
-    // Prepare
-    iotData.on(UpdateThingShadowCommand).rejects(new Error('socket hang up at 10.0.0.7'));
+  it('answers a failure to reach the shadow service as a 500 that reveals nothing', async () => {
+    // Prepare: an IoT data plane endpoint where nothing listens.
+    const unreachable = await closedEndpoint();
+    const { port } = new URL(unreachable);
 
     // Act
-    const response = await put('sensor-1', { reportingIntervalSeconds: 5 });
+    const response = await call(
+      putHandler(unreachable),
+      request(ALICE, {
+        method: 'PUT',
+        resource: '/devices/{deviceId}/config',
+        pathParameters: { deviceId: 'sensor-1' },
+        body: { reportingIntervalSeconds: 5 },
+      }),
+    );
 
     // Assess
     expect(response.statusCode).toBe(500);
-    expect(response.body).not.toContain('10.0.0.7');
+    expect(response.body).not.toContain(port);
+    expect(response.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
   });
 });
 
@@ -223,24 +261,19 @@ describe('GET /devices/{deviceId}/config', () => {
       state: {
         desired: { reportingIntervalSeconds: 30, firmwareChannel: 'beta' },
         reported: { reportingIntervalSeconds: 60, firmwareChannel: 'beta', batteryVoltage: 3.7 },
-        delta: { reportingIntervalSeconds: 30 },
       },
-      metadata: {
-        desired: {
-          reportingIntervalSeconds: { timestamp: 1_767_225_700 },
-          firmwareChannel: { timestamp: 1_767_225_650 },
-        },
-        reported: {
-          reportingIntervalSeconds: { timestamp: 1_767_225_600 },
-          firmwareChannel: { timestamp: 1_767_225_660 },
-        },
-      },
-      version: 12,
-      timestamp: 1_767_225_800,
     };
-    iotData
-      .on(GetThingShadowCommand, { thingName: 'sensor-1' })
-      .resolves({ payload: Uint8ArrayBlobAdapter.fromString(JSON.stringify(shadow)), $metadata: {} });
+    const at = async (seconds: number, document: unknown) => {
+      clock = seconds * 1000;
+      await updateShadow('sensor-1', document);
+    };
+    // Eight battery reports first (versions 1 to 8), then the changes the view is about (versions 9 to 12).
+    for (let n = 0; n < 8; n++) await at(1_767_225_500 + n, { state: { reported: { batteryVoltage: 3.7 } } });
+    await at(1_767_225_600, { state: { reported: { reportingIntervalSeconds: 60, firmwareChannel: 'stable' } } });
+    await at(1_767_225_650, { state: { desired: { firmwareChannel: 'beta' } } });
+    await at(1_767_225_660, { state: { reported: { firmwareChannel: 'beta' } } });
+    await at(1_767_225_700, { state: { desired: { reportingIntervalSeconds: 30 } } });
+    clock = 1_767_225_800_000;
 
     // Act
     const response = await call(getHandler(), fixture('get-device-config'));
@@ -260,9 +293,6 @@ describe('GET /devices/{deviceId}/config', () => {
   });
 
   it('answers empty sections and no version for a device without a shadow', async () => {
-    // Prepare
-    iotData.on(GetThingShadowCommand).rejects(new ResourceNotFoundException({ message: 'No shadow', $metadata: {} }));
-
     // Act
     const response = await get(ALICE, 'sensor-1');
 
@@ -278,6 +308,6 @@ describe('GET /devices/{deviceId}/config', () => {
 
     // Assess
     expect(response.statusCode).toBe(403);
-    expect(iotData.calls()).toHaveLength(0);
+    expect(iot.requests).toHaveLength(0);
   });
 });

@@ -1,10 +1,7 @@
 /**
- * What the handler tests share: a real DynamoDB (dynalite) with the tables of serverless.yml, requests as API Gateway
- * sends them after the Cognito authorizer, and the fixtures of tests/fixtures.
- *
- * The AWS IoT control plane (CreateThing ...) and data plane (shadows, Publish) are mocked with aws-sdk-client-mock
- * in the tests that need them, because the local cloud's IoT Core is not available to unit tests yet; the
- * acceptance tests on the local cloud replace those mocks.
+ * What the handler tests share: a real DynamoDB (dynalite) with the tables of serverless.yml, the local cloud's AWS
+ * IoT control plane (thing registry) and data plane (Device Shadow service, Publish) started in-process behind one
+ * edge endpoint, requests as API Gateway sends them after the Cognito authorizer, and the fixtures of tests/fixtures.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +17,7 @@ import {
   lambdaContext,
   startLocalDynamoDb,
 } from '@iot/testing';
+import { type LocalAws, startLocalAwsServices } from '@iot/testing/local-aws';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbCommandStore } from '../src/adapters/dynamodb-command-store';
 import { DynamoDbDeviceStore } from '../src/adapters/dynamodb-device-store';
@@ -117,10 +115,27 @@ export async function startTables(): Promise<TestTables> {
   return tables;
 }
 
-/** The real adapters over the test tables and the (mocked) IoT clients. */
-export function adapters(tables: TestTables, options: { now?: () => number } = {}) {
-  const iot = new IoTClient({ region: 'us-east-1' });
-  const iotData = new IoTDataPlaneClient({ region: 'us-east-1' });
+/** The local IoT control and data planes; the shadow service's clock is `now()` when given. */
+export function startLocalIot(options: { now?: () => number } = {}): Promise<LocalAws> {
+  return startLocalAwsServices({ iot: true, iotData: true, ...options });
+}
+
+/** Where the IoT clients go when a test gives none: nowhere, so that a call a test did not expect fails. */
+const NO_ENDPOINT = 'http://127.0.0.1:9';
+
+/**
+ * The real adapters over the test tables, their IoT clients pointed at `iotEndpoint` (the local IoT started by
+ * `startLocalIot`) with dummy credentials.
+ */
+export function adapters(tables: TestTables, options: { now?: () => number; iotEndpoint?: string } = {}) {
+  const config = {
+    endpoint: options.iotEndpoint ?? NO_ENDPOINT,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  };
+  const iot = new IoTClient(config);
+  const iotData = new IoTDataPlaneClient(config);
   return {
     devices: new DynamoDbDeviceStore(tables.documents, tables.names.devices),
     commands: new DynamoDbCommandStore(tables.documents, tables.names.commands),
