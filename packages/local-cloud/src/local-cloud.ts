@@ -103,6 +103,8 @@ export interface LocalCloudContext {
   services: LocalCloudServices;
   /** The edge endpoint's URL (`AWS_ENDPOINT_URL`). */
   edgeUrl: string;
+  /** The edge endpoint's HTTP server, for an extension that serves more on the same port (MQTT over WebSocket). */
+  edgeServer: EdgeServer['server'];
   host: string;
   /** The MQTT port the user chose (default 1883; 0: any free port). */
   mqttPort: number;
@@ -369,6 +371,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       const part = await extension.start({
         services,
         edgeUrl: edge.url,
+        edgeServer: edge.server,
         host,
         mqttPort,
         dataDir,

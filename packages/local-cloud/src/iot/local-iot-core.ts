@@ -82,6 +82,8 @@ export function localIotCore(): LocalCloudExtension {
       broker.addObserver(engine);
       broker.addObserver(shadows);
       shadows.usePublisher(broker);
+      // MQTT over WebSocket shares the edge port, at the path AWS IoT uses.
+      broker.attachWebSocket(context.edgeServer, '/mqtt');
       return {
         topicRules: rules,
         services: [
@@ -89,7 +91,7 @@ export function localIotCore(): LocalCloudExtension {
           new IotDataPlaneService({ shadows, publisher: broker, retainedMessages: broker, connections: broker }),
         ],
         providers: { 'AWS::IoT::ThingType': thingTypeProvider(things) },
-        endpoints: { mqtt: broker.url },
+        endpoints: { mqtt: broker.url, mqttWebSocket: `${context.edgeUrl.replace(/^http/, 'ws')}/mqtt` },
         async close() {
           await broker.close();
           await engine.idle();

@@ -624,6 +624,23 @@ describe('a telemetry publish through the deployed ingestion rule', () => {
 // ---------------------------------------------------------------------------------------------------------------------
 
 describe('the message broker', () => {
+  it('serves MQTT over WebSocket at /mqtt on the edge port, to the same subscribers as MQTT over TCP', async () => {
+    // Prepare
+    const topic = topicOf('websocket');
+    const webSocketUrl = cloud.endpoints.mqttWebSocket ?? '';
+    const browser = await mqttJsDevice(webSocketUrl, `browser-${run}`);
+    await browser.client.subscribeAsync(topic, { qos: 1 });
+    const device = await mqttJsDevice(mqttUrl, `ws-peer-${run}`);
+
+    // Act
+    await device.client.publishAsync(topic, 'over tcp', { qos: 1 });
+    const received = await browser.inbox.take('the message over WebSocket', (m) => m.topic === topic);
+
+    // Assess
+    expect(webSocketUrl).toBe(`${cloud.endpoints.edge.replace('http', 'ws')}/mqtt`);
+    expect(received.payload.toString()).toBe('over tcp');
+  });
+
   it('keeps QoS 1 messages for a persistent session while the device is away and delivers them on reconnection', async () => {
     // Prepare
     const clientId = `persistent-${run}`;
