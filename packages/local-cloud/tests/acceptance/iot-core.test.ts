@@ -290,6 +290,47 @@ describe.each([
 // 2. mosquitto_sub / mosquitto_pub and the REST API of the app
 // ---------------------------------------------------------------------------------------------------------------------
 
+describe('the AWS IoT Device SDK v2 as the device, the REST API as the app', () => {
+  it('receives exactly the delta of PUT /devices/{id}/config, reports it, and GET /config then shows no pending delta', async () => {
+    // Prepare
+    const deviceId = `sdk-app-${run}`;
+    await registerDevice(deviceId);
+    const device = await sdkDevice(mqttUrl, deviceId);
+    const ops = sdkShadow(device.shadow, deviceId);
+    await ops.subscribe();
+
+    // Act: the app changes the configuration over HTTP
+    const put = await api(`/devices/${deviceId}/config`, {
+      method: 'PUT',
+      json: { reportingIntervalSeconds: 20, enabledSensors: ['temperature'] },
+    });
+    const delta = await ops.inbox.take('the delta', (a) => a.topic === 'update/delta');
+
+    // Assess
+    expect(put.status).toBe(200);
+    expect(delta.body).toMatchObject({
+      state: { reportingIntervalSeconds: 20, enabledSensors: ['temperature'] },
+      version: put.body.version,
+    });
+    expect(Object.keys(delta.body.state as object).sort()).toEqual(['enabledSensors', 'reportingIntervalSeconds']);
+
+    // Act: the device applies it and reports it through the SDK
+    await ops.update({ state: { reported: delta.body.state as Record<string, unknown> }, clientToken: 'applied' });
+    await ops.answer('update/accepted', 'applied');
+    const config = await api(`/devices/${deviceId}/config`);
+
+    // Assess
+    expect(config.status).toBe(200);
+    expect(config.body).toMatchObject({
+      desired: { reportingIntervalSeconds: 20, enabledSensors: ['temperature'] },
+      reported: { reportingIntervalSeconds: 20, enabledSensors: ['temperature'] },
+      delta: {},
+    });
+    // The report made reported equal to desired: no further delta.
+    expect(ops.inbox.filter((a) => a.topic === 'update/delta')).toEqual([]);
+  });
+});
+
 describe("Debian's mosquitto-clients as the device, the REST API as the app", () => {
   it('delivers the delta of PUT /devices/{id}/config to mosquitto_sub; its report through mosquitto_pub empties the delta', async () => {
     // Prepare
