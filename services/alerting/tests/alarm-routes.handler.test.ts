@@ -3,12 +3,11 @@
  * acknowledgements, through their middy stacks, with the API Gateway proxy events in `fixtures/`, against a real local
  * DynamoDB whose tables (and indexes) are created from serverless.yml.
  *
- * Alarms and their history are made by the real evaluation handler. SNS is mocked (aws-sdk-client-mock): no local
- * SNS is wired into these tests; the acceptance tests on the local cloud use its real one.
+ * Alarms and their history are made by the real evaluation handler, notifying through the local cloud's SNS started
+ * in-process (tests/alerts-topic.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { createLogger } from '@iot/lambda-kit';
 import { createTableFromServerlessYml, type LocalDynamoDb, lambdaContext, startLocalDynamoDb } from '@iot/testing';
 import {
@@ -22,12 +21,10 @@ import {
   type ThresholdRule,
 } from '@iot/types';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbAlarmHistoryStore } from '../src/adapters/dynamodb-alarm-history-store';
 import { DynamoDbAlarmStore } from '../src/adapters/dynamodb-alarm-store';
 import { createDocumentClient } from '../src/adapters/dynamodb-document-client';
 import { DynamoDbThresholdStore } from '../src/adapters/dynamodb-threshold-store';
-import { SnsAlarmNotifier } from '../src/adapters/sns-alarm-notifier';
 import { FLEET_THRESHOLDS_KEY } from '../src/domain/thresholds';
 import { createAcknowledgeAlarmHandler } from '../src/handlers/acknowledge-alarm';
 import { createDeleteDeviceThresholdsHandler } from '../src/handlers/delete-device-thresholds';
@@ -36,13 +33,14 @@ import { createGetDeviceAlarmHistoryHandler } from '../src/handlers/get-device-a
 import { createGetFleetThresholdsHandler } from '../src/handlers/get-fleet-thresholds';
 import { createListAlarmsHandler } from '../src/handlers/list-alarms';
 import { createPutFleetThresholdsHandler } from '../src/handlers/put-fleet-thresholds';
+import { type AlertsTopic, startAlertsTopic } from './alerts-topic';
 
 const SERVICE_DIR = join(__dirname, '..');
 const T0 = 1_767_225_600_000;
 const MINUTE = 60_000;
 const ACK_USER = '5f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b';
 
-const sns = mockClient(SNSClient);
+let alerts: AlertsTopic;
 const logger = createLogger('iot-alerting-test');
 let db: LocalDynamoDb;
 
@@ -64,10 +62,7 @@ async function createTables(prefix: string) {
     thresholds,
     alarms,
     history,
-    notifier: new SnsAlarmNotifier(
-      new SNSClient({ region: 'us-east-1' }),
-      'arn:aws:sns:us-east-1:000000000000:iot-alerting-test-alerts',
-    ),
+    notifier: alerts.notifier(),
     logger,
   });
   /** Sends readings of `metric` through the evaluation, `values[i]` at `minutes[i]` after T0. */
@@ -89,15 +84,14 @@ async function createTables(prefix: string) {
 let tables: Awaited<ReturnType<typeof createTables>>;
 
 beforeAll(async () => {
+  alerts = await startAlertsTopic();
   db = await startLocalDynamoDb();
   tables = await createTables('iot-alerting-routes');
 });
 
-afterAll(() => db.stop());
-
-beforeEach(() => {
-  sns.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+afterAll(async () => {
+  await alerts.stop();
+  await db.stop();
 });
 
 /** A fixture event, with its path parameters, query and claims replaced where given. */

@@ -4,29 +4,28 @@
  * indexes (the sparse `byCheckAt` index included) are created from serverless.yml. Alarms are made by the real
  * evaluation handler.
  *
- * SNS is mocked (aws-sdk-client-mock): no local SNS is wired into these tests; the acceptance tests on the local cloud
- * use its real one.
+ * SNS is the local cloud's, started in-process (tests/alerts-topic.ts): the notifier's real SNS client publishes to
+ * the alerts topic at the local edge endpoint, and the tests read the notifications its SQS and mobile push
+ * subscriptions received. The one answer the local SNS never gives, throttling, is injected at the edge endpoint in
+ * front of it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { createLogger } from '@iot/lambda-kit';
 import { createTableFromServerlessYml, type LocalDynamoDb, lambdaContext, startLocalDynamoDb } from '@iot/testing';
 import type { TelemetryRuleEvent, ThresholdRule } from '@iot/types';
-import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbAlarmHistoryStore } from '../src/adapters/dynamodb-alarm-history-store';
 import { CHECK_SHARDS, checkShardOf, DynamoDbAlarmStore } from '../src/adapters/dynamodb-alarm-store';
 import { createDocumentClient } from '../src/adapters/dynamodb-document-client';
 import { DynamoDbThresholdStore } from '../src/adapters/dynamodb-threshold-store';
-import { SnsAlarmNotifier } from '../src/adapters/sns-alarm-notifier';
 import { acknowledgeAlarm } from '../src/domain/acknowledge-alarm';
 import type { AlarmKey } from '../src/domain/ports';
 import { FLEET_THRESHOLDS_KEY } from '../src/domain/thresholds';
 import { createCheckAlarmsHandler } from '../src/handlers/check-alarms';
 import { createEvaluateTelemetryHandler } from '../src/handlers/evaluate-telemetry';
+import { type AlertsTopic, type DeliveredNotification, startAlertsTopic } from './alerts-topic';
 
 const SERVICE_DIR = join(__dirname, '..');
-const TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:iot-alerting-test-alerts';
 const MINUTE = 60_000;
 const T0 = 1_767_225_600_000;
 
@@ -34,7 +33,7 @@ const scheduledEvent = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'sche
 /** The fixture's time: 2026-01-01T00:20:00Z, 20 minutes after T0. */
 const FIXTURE_TIME = Date.parse(scheduledEvent.time);
 
-const sns = mockClient(SNSClient);
+let alerts: AlertsTopic;
 const logger = createLogger('iot-alerting-test');
 let db: LocalDynamoDb;
 let tableCount = 0;
@@ -45,10 +44,10 @@ beforeAll(async () => {
 
 afterAll(() => db.stop());
 
-beforeEach(() => {
-  sns.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+beforeEach(async () => {
+  alerts = await startAlertsTopic();
 });
+afterEach(() => alerts.stop());
 
 /** The service's tables, fresh for each test (the check looks at every due alarm of its table), and its handlers. */
 async function service(reminderMinutes = 0) {
@@ -62,7 +61,7 @@ async function service(reminderMinutes = 0) {
     thresholds: new DynamoDbThresholdStore(documents, names.thresholds, { consistentRead: true }),
     alarms: new DynamoDbAlarmStore(documents, names.alarms),
     history: new DynamoDbAlarmHistoryStore(documents, names.history, 90),
-    notifier: new SnsAlarmNotifier(new SNSClient({ region: 'us-east-1' }), TOPIC_ARN),
+    notifier: alerts.notifier(),
     checks: { reminderIntervalMs: reminderMinutes * MINUTE },
     logger,
   };
@@ -101,11 +100,10 @@ const temperature = (overrides: Partial<ThresholdRule> = {}): ThresholdRule => (
   ...overrides,
 });
 
-function publishes(): PublishCommandInput[] {
-  return sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
-}
+/** The notifications the alerts topic delivered to its subscribers. */
+const publishes = () => alerts.publishes();
 
-const attributesOf = (publish: PublishCommandInput | undefined) =>
+const attributesOf = (publish: DeliveredNotification | undefined) =>
   Object.fromEntries(
     Object.entries(publish?.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue]),
   );
@@ -122,7 +120,7 @@ describe('checkAlarms: missing data', () => {
     await alerting.read('sensor-silent', 0, { temperature: 25, humidity: 50 });
     await alerting.read('sensor-alive', 0, { temperature: 31 });
     await alerting.read('sensor-alive', 12, { temperature: 32 });
-    sns.resetHistory();
+    await alerts.clear();
 
     // Act: the fixture event, 20 minutes after T0
     const summary = await alerting.check(scheduledEvent, {
@@ -135,14 +133,12 @@ describe('checkAlarms: missing data', () => {
     // sensor-alive is looked at too (its check was due at its first deadline), and found alive.
     expect(summary.outcomes).toEqual({ 'insufficient-data': 2, rescheduled: 1 });
     expect(
-      publishes()
-        .map(attributesOf)
-        .sort((a, b) => (a.metric ?? '').localeCompare(b.metric ?? '')),
+      (await publishes()).map(attributesOf).sort((a, b) => (a.metric ?? '').localeCompare(b.metric ?? '')),
     ).toEqual([
       { deviceId: 'sensor-silent', metric: 'humidity', severity: 'major', state: 'INSUFFICIENT_DATA' },
       { deviceId: 'sensor-silent', metric: 'temperature', severity: 'major', state: 'INSUFFICIENT_DATA' },
     ]);
-    const message = JSON.parse(publishes()[0]?.Message ?? '');
+    const message = JSON.parse((await publishes())[0]?.Message ?? '');
     expect(message.default).toMatch(
       /^INSUFFICIENT_DATA \(was OK\): no (humidity|temperature) reading for (5|10) minutes\./,
     );
@@ -169,7 +165,7 @@ describe('checkAlarms: missing data', () => {
     await alerting.read('sensor-1', 0, { temperature: 99 });
 
     // Assess
-    expect(publishes().map((publish) => attributesOf(publish).state)).toEqual(['INSUFFICIENT_DATA']);
+    expect((await publishes()).map((publish) => attributesOf(publish).state)).toEqual(['INSUFFICIENT_DATA']);
     expect(await alerting.indexed()).toEqual([]);
   });
 
@@ -188,7 +184,7 @@ describe('checkAlarms: missing data', () => {
     expect(
       items.map((change) => `${change.previousState}->${change.state}@${(change.timestamp - T0) / MINUTE}`),
     ).toEqual(['INSUFFICIENT_DATA->OK@15', 'ALARM->INSUFFICIENT_DATA@11', 'INSUFFICIENT_DATA->ALARM@0']);
-    expect(publishes()).toHaveLength(3);
+    expect(await publishes()).toHaveLength(3);
   });
 
   it('leaves a device that was heard from in time alone, and looks again at its new deadline', async () => {
@@ -209,7 +205,7 @@ describe('checkAlarms: missing data', () => {
     expect(stored?.checkAt).toBe(T0 + 18 * MINUTE + 300);
     expect(beforeSecondDeadline.outcomes).toEqual({});
     expect(atSecondDeadline.outcomes).toEqual({ 'insufficient-data': 1 });
-    expect(publishes()).toHaveLength(1);
+    expect(await publishes()).toHaveLength(1);
   });
 
   it('writes no check for a reading that keeps a device alive: the index moves only when the check runs', async () => {
@@ -232,7 +228,7 @@ describe('checkAlarms: missing data', () => {
     const alerting = await service();
     await alerting.thresholds.putRules('sensor-1', [temperature()], T0);
     await alerting.read('sensor-1', 0, { temperature: 25 });
-    sns.on(PublishCommand).rejectsOnce(new Error('Throttling')).resolves({ MessageId: 'message-2' });
+    alerts.throttleNextPublish();
 
     // Act
     const failed = alerting.runAt(11);
@@ -248,8 +244,11 @@ describe('checkAlarms: missing data', () => {
     expect(tooSoon.outcomes).toEqual({});
     expect(retried.outcomes).toEqual({ renotified: 1 });
     expect(after.outcomes).toEqual({});
-    expect(publishes()).toHaveLength(2);
-    expect(publishes()[1]).toEqual(publishes()[0]);
+    // Two Publish requests, the same twice; the throttled one delivered nothing.
+    const attempts = alerts.publishAttempts();
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]).toEqual(attempts[0]);
+    expect(await publishes()).toHaveLength(1);
     expect(await alerting.alarms.get('sensor-1', 'temperature')).not.toHaveProperty('pendingNotification');
     expect((await alerting.history.listByDevice('sensor-1', { limit: 10 })).items).toHaveLength(1);
   });
@@ -266,7 +265,7 @@ describe('checkAlarms: missing data', () => {
 
     // Assess
     expect(summary.outcomes).toEqual({ rescheduled: 1 });
-    expect(publishes()).toEqual([]);
+    expect(await publishes()).toEqual([]);
     expect(await alerting.indexed()).toEqual([]);
   });
 
@@ -283,7 +282,7 @@ describe('checkAlarms: missing data', () => {
     // Assess
     expect(new Set(devices.map((deviceId) => checkShardOf(deviceId, 'temperature'))).size).toBe(CHECK_SHARDS);
     expect(summary.outcomes).toEqual({ 'insufficient-data': devices.length });
-    expect(new Set(publishes().map((publish) => attributesOf(publish).deviceId))).toEqual(new Set(devices));
+    expect(new Set((await publishes()).map((publish) => attributesOf(publish).deviceId))).toEqual(new Set(devices));
   });
 
   it('takes no alarm with less than its safety margin of time left; they stay due', async () => {
@@ -312,7 +311,7 @@ describe('checkAlarms: reminders', () => {
       T0,
     );
     await alerting.read('sensor-1', 0, { temperature: 31 });
-    sns.resetHistory();
+    await alerts.clear();
 
     // Act
     const runs = [];
@@ -320,12 +319,12 @@ describe('checkAlarms: reminders', () => {
 
     // Assess: due 5 minutes (and 300 ms) after the alarm was received, then 5 minutes after each reminder
     expect(runs.map((run) => run.outcomes)).toEqual([{}, {}, { reminded: 1 }, {}, { reminded: 1 }]);
-    expect(publishes().map(attributesOf)).toEqual([
+    expect((await publishes()).map(attributesOf)).toEqual([
       { deviceId: 'sensor-1', metric: 'temperature', severity: 'critical', state: 'ALARM', reminder: 'true' },
       { deviceId: 'sensor-1', metric: 'temperature', severity: 'critical', state: 'ALARM', reminder: 'true' },
     ]);
-    expect(publishes()[1]?.Subject).toBe('Reminder: ALARM (critical): sensor-1 temperature');
-    expect(JSON.parse(publishes()[1]?.Message ?? '').default).toMatch(
+    expect((await publishes())[1]?.Subject).toBe('Reminder: ALARM (critical): sensor-1 temperature');
+    expect(JSON.parse((await publishes())[1]?.Message ?? '').default).toMatch(
       /^ALARM \(reminder\): reminder 2: temperature is above 30/,
     );
     expect(await alerting.history.listByDevice('sensor-1', { limit: 10 })).toMatchObject({
@@ -345,14 +344,14 @@ describe('checkAlarms: reminders', () => {
       user: 'ops',
       now: T0 + 7 * MINUTE,
     });
-    sns.resetHistory();
+    await alerts.clear();
 
     // Act
     const summaries = [await alerting.runAt(11), await alerting.runAt(30)];
 
     // Assess
     expect(summaries.map((summary) => summary.outcomes)).toEqual([{ rescheduled: 1 }, {}]);
-    expect(publishes()).toEqual([]);
+    expect(await publishes()).toEqual([]);
     expect(await alerting.indexed()).toEqual([]);
   });
 
@@ -362,14 +361,14 @@ describe('checkAlarms: reminders', () => {
     await alerting.thresholds.putRules('sensor-1', [temperature({ missingDataMinutes: undefined })], T0);
     await alerting.read('sensor-1', 0, { temperature: 31 });
     await alerting.read('sensor-1', 3, { temperature: 20 });
-    sns.resetHistory();
+    await alerts.clear();
 
     // Act
     await alerting.runAt(6);
     await alerting.runAt(30);
 
     // Assess
-    expect(publishes()).toEqual([]);
+    expect(await publishes()).toEqual([]);
   });
 
   it('sends none with reminders off', async () => {
@@ -377,14 +376,14 @@ describe('checkAlarms: reminders', () => {
     const alerting = await service(0);
     await alerting.thresholds.putRules('sensor-1', [temperature({ missingDataMinutes: undefined })], T0);
     await alerting.read('sensor-1', 0, { temperature: 31 });
-    sns.resetHistory();
+    await alerts.clear();
 
     // Act
     const summary = await alerting.runAt(600);
 
     // Assess
     expect(summary.outcomes).toEqual({});
-    expect(publishes()).toEqual([]);
+    expect(await publishes()).toEqual([]);
     expect(await alerting.indexed()).toEqual([]);
   });
 });

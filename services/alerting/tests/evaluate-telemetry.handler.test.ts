@@ -2,26 +2,26 @@
  * Offline invocation of evaluateTelemetry through its middy stack, with the event the ingestion rule delivers,
  * against a real local DynamoDB whose tables are created from serverless.yml.
  *
- * SNS is mocked (aws-sdk-client-mock) because no local implementation of it is wired into these tests yet; the local
- * cloud's SNS replaces this mock in the acceptance tests.
+ * SNS is the local cloud's, started in-process (tests/alerts-topic.ts): the notifier's real SNS client publishes to
+ * the alerts topic at the local edge endpoint, and the tests read the notifications its SQS and mobile push
+ * subscriptions received. The one answer the local SNS never gives, throttling, is injected at the edge endpoint in
+ * front of it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createLogger } from '@iot/lambda-kit';
 import { createTableFromServerlessYml, type LocalDynamoDb, lambdaContext, startLocalDynamoDb } from '@iot/testing';
 import type { AlarmNotification, TelemetryRuleEvent, ThresholdRule } from '@iot/types';
-import { mockClient } from 'aws-sdk-client-mock';
 import { CachingThresholdStore } from '../src/adapters/caching-threshold-store';
 import { DynamoDbAlarmHistoryStore } from '../src/adapters/dynamodb-alarm-history-store';
 import { DynamoDbAlarmStore } from '../src/adapters/dynamodb-alarm-store';
 import { createDocumentClient } from '../src/adapters/dynamodb-document-client';
 import { DynamoDbThresholdStore } from '../src/adapters/dynamodb-threshold-store';
-import { SnsAlarmNotifier } from '../src/adapters/sns-alarm-notifier';
 import type { StoredAlarm } from '../src/domain/ports';
 import { FLEET_THRESHOLDS_KEY } from '../src/domain/thresholds';
 import { createEvaluateTelemetryHandler } from '../src/handlers/evaluate-telemetry';
+import { type AlertsTopic, startAlertsTopic } from './alerts-topic';
 
 const SERVICE_DIR = join(__dirname, '..');
 const THRESHOLDS_TABLE = 'iot-alerting-test-thresholds';
@@ -36,7 +36,7 @@ const DEVICE = fixture.deviceId;
 const T0 = fixture.timestamp;
 const MINUTE = 60_000;
 
-const sns = mockClient(SNSClient);
+let alerts: AlertsTopic;
 let db: LocalDynamoDb;
 let thresholds: DynamoDbThresholdStore;
 let alarms: DynamoDbAlarmStore;
@@ -57,12 +57,12 @@ afterAll(() => db.stop());
 
 let deviceCount = 0;
 let deviceId: string;
-beforeEach(() => {
-  sns.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+beforeEach(async () => {
+  alerts = await startAlertsTopic();
   // A device of its own per test: no alarm or rule carries over.
   deviceId = `${DEVICE}-${++deviceCount}`;
 });
+afterEach(() => alerts.stop());
 
 /** The handler as deployed, on the local tables, with a thresholds cache of `ttlMs`. */
 function evaluateTelemetryHandler(ttlMs = 60_000, reminderIntervalMs = 0) {
@@ -71,7 +71,7 @@ function evaluateTelemetryHandler(ttlMs = 60_000, reminderIntervalMs = 0) {
     alarms,
     history,
     checks: { reminderIntervalMs },
-    notifier: new SnsAlarmNotifier(new SNSClient({ region: 'us-east-1' }), TOPIC_ARN),
+    notifier: alerts.notifier(),
     logger: createLogger('iot-alerting-test'),
   });
 }
@@ -90,9 +90,8 @@ const temperatureRule: ThresholdRule = {
   severity: 'critical',
 };
 
-function publishes(): PublishCommandInput[] {
-  return sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
-}
+/** The notifications the alerts topic delivered to its subscribers. */
+const publishes = () => alerts.publishes();
 
 describe('evaluateTelemetry', () => {
   it('publishes one alarm notification when a reading crosses the fleet threshold', async () => {
@@ -105,9 +104,10 @@ describe('evaluateTelemetry', () => {
 
     // Assess
     expect(result.outcomes).toEqual({ temperature: 'notified', humidity: 'no-rule', 'battery.voltage': 'no-rule' });
-    const [publish, ...others] = publishes();
+    const [publish, ...others] = await publishes();
     expect(others).toEqual([]);
-    expect(publish).toMatchObject({ TopicArn: TOPIC_ARN, MessageStructure: 'json' });
+    // A message per protocol (MessageStructure json): each platform received its own.
+    expect(publish).toMatchObject({ TopicArn: TOPIC_ARN });
     const message = JSON.parse(publish?.Message ?? '');
     expect(Object.keys(message).sort()).toEqual(['APNS', 'APNS_SANDBOX', 'GCM', 'default']);
     expect(message.default).toContain(`Device ${deviceId}, metric temperature, value 31.2, threshold above 30`);
@@ -148,7 +148,7 @@ describe('evaluateTelemetry', () => {
     const handler = evaluateTelemetryHandler();
     await handler(telemetry(0, { temperature: 25 }), lambdaContext());
     await handler(telemetry(1, { temperature: 31 }), lambdaContext());
-    sns.resetHistory();
+    await alerts.clear();
 
     // Act
     const repeated = await handler(telemetry(2, { temperature: 33 }), lambdaContext());
@@ -157,7 +157,7 @@ describe('evaluateTelemetry', () => {
     const between = await handler(telemetry(3, { temperature: 29 }), lambdaContext());
 
     // Assess
-    expect(publishes()).toEqual([]);
+    expect(await publishes()).toEqual([]);
     expect([repeated, duplicate, older, between].map((r) => r.outcomes.temperature)).toEqual([
       'updated',
       'stale',
@@ -184,7 +184,7 @@ describe('evaluateTelemetry', () => {
     }
 
     // Assess
-    const states = publishes().map(
+    const states = (await publishes()).map(
       (p) => `${p.MessageAttributes?.state?.StringValue}@${JSON.parse(p.Message ?? '').default}`,
     );
     expect(states).toHaveLength(2);
@@ -203,7 +203,7 @@ describe('evaluateTelemetry', () => {
 
     // Assess
     expect(result.outcomes).toEqual({ temperature: 'updated', humidity: 'notified' });
-    expect(publishes().map((p) => p.MessageAttributes?.metric?.StringValue)).toEqual(['humidity']);
+    expect((await publishes()).map((p) => p.MessageAttributes?.metric?.StringValue)).toEqual(['humidity']);
   });
 
   it('notifies the return from INSUFFICIENT_DATA', async () => {
@@ -220,7 +220,7 @@ describe('evaluateTelemetry', () => {
     await handler(telemetry(30, { temperature: 24 }), lambdaContext());
 
     // Assess
-    expect(publishes().map((p) => JSON.parse(p.Message ?? '').default)).toEqual([
+    expect((await publishes()).map((p) => JSON.parse(p.Message ?? '').default)).toEqual([
       expect.stringMatching(/^OK \(was INSUFFICIENT_DATA\): temperature 24 is not above 30/),
     ]);
   });
@@ -239,7 +239,7 @@ describe('evaluateTelemetry', () => {
     ]);
 
     // Assess
-    expect(publishes()).toHaveLength(1);
+    expect(await publishes()).toHaveLength(1);
     expect(results.filter((r) => r.outcomes.temperature === 'notified')).toHaveLength(1);
     expect((await alarms.get(deviceId, 'temperature'))?.alarm.state).toBe('ALARM');
   });
@@ -262,7 +262,7 @@ describe('evaluateTelemetry', () => {
       thresholds,
       alarms: racing,
       history,
-      notifier: new SnsAlarmNotifier(new SNSClient({ region: 'us-east-1' }), TOPIC_ARN),
+      notifier: alerts.notifier(),
       logger: createLogger('iot-alerting-test'),
     });
 
@@ -271,7 +271,7 @@ describe('evaluateTelemetry', () => {
 
     // Assess
     expect(result.outcomes.temperature).toBe('updated');
-    expect(publishes()).toHaveLength(1);
+    expect(await publishes()).toHaveLength(1);
     expect((await alarms.get(deviceId, 'temperature'))?.alarm).toMatchObject({ state: 'ALARM', lastValue: 32 });
   });
 
@@ -280,11 +280,11 @@ describe('evaluateTelemetry', () => {
     await thresholds.putRules(deviceId, [temperatureRule], T0);
     const handler = evaluateTelemetryHandler();
     const event = telemetry(0, { temperature: 31.2 });
-    sns.on(PublishCommand).rejectsOnce(new Error('Throttling')).resolves({ MessageId: 'message-2' });
+    alerts.throttleNextPublish();
 
     // Act
     const failed = handler(event, lambdaContext());
-    await expect(failed).rejects.toThrow('Throttling');
+    await expect(failed).rejects.toMatchObject({ name: 'Throttling', message: 'Rate exceeded' });
     const pending = await alarms.get(deviceId, 'temperature');
     const retried = await handler(event, lambdaContext());
     const retriedAgain = await handler(event, lambdaContext());
@@ -293,8 +293,11 @@ describe('evaluateTelemetry', () => {
     expect(pending?.pendingNotification).toMatchObject<Partial<AlarmNotification>>({ state: 'ALARM', timestamp: T0 });
     expect(retried.outcomes.temperature).toBe('renotified');
     expect(retriedAgain.outcomes.temperature).toBe('stale');
-    expect(publishes()).toHaveLength(2);
-    expect(publishes()[1]).toEqual(publishes()[0]);
+    // Two Publish requests, the same twice; the throttled one delivered nothing.
+    const attempts = alerts.publishAttempts();
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]).toEqual(attempts[0]);
+    expect(await publishes()).toHaveLength(1);
     expect(await alarms.get(deviceId, 'temperature')).not.toHaveProperty('pendingNotification');
     // Recorded before the failed publish, and again (the same entry) before the successful one.
     expect((await history.listByDevice(deviceId, { limit: 10 })).items).toEqual([pending?.pendingNotification]);
@@ -339,7 +342,7 @@ describe('evaluateTelemetry', () => {
     // Assess
     await expect(invocation).rejects.toThrow(reason);
     await expect(invocation).rejects.toMatchObject({ name: 'InvalidTelemetryEventError' });
-    expect(publishes()).toEqual([]);
+    expect(await publishes()).toEqual([]);
     expect(await alarms.listByDevice(deviceId)).toEqual([]);
   });
 
