@@ -1,11 +1,14 @@
 /**
  * Offline invocation of the aggregator through its middy stack, with Kinesis tumbling-window events (state carried
  * between invocations, final invocations, several shards, a window ended early), against a real local DynamoDB
- * (dynalite). SQS (the failure queue) and Firehose (the metrics delivery stream) are mocked with aws-sdk-client-mock:
- * no local SQS or Firehose is wired into these tests; the local cloud's acceptance tests use the real ones.
+ * (dynalite), and the local cloud's SQS (the failure queue) and Firehose (the metrics delivery stream, writing to a
+ * local S3 bucket) started in-process: the adapters' real SQS and Firehose clients reach them at the local edge
+ * endpoint, and the tests read the failure queue's messages and the exported lines from the S3 objects Firehose wrote.
+ * One answer the local SQS never gives, a SendMessageBatch refusing one entry of the batch, is injected at the edge
+ * endpoint in front of it.
  */
-import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import { GetQueueUrlCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createLogger } from '@iot/lambda-kit';
 import {
@@ -17,8 +20,8 @@ import {
   lambdaContext,
   startLocalDynamoDb,
 } from '@iot/testing';
+import { type LocalAws, startLocalAwsServices } from '@iot/testing/local-aws';
 import type { TelemetryStreamRecord } from '@iot/types';
-import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbWindowMetricsStore, FLEET_PARTITION } from '../src/adapters/dynamodb-window-metrics-store';
 import { FirehoseWindowMetricsExport } from '../src/adapters/firehose-window-metrics-export';
 import { SqsRejectedRecordSink } from '../src/adapters/sqs-rejected-record-sink';
@@ -29,8 +32,12 @@ const TABLE = 'metrics-test';
 const STREAM = 'window-metrics-test';
 const SHARD_0 = 'shardId-000000000000';
 const SHARD_1 = 'shardId-000000000001';
-const sqs = mockClient(SQSClient);
-const firehose = mockClient(FirehoseClient);
+const QUEUE = 'failures';
+const BUCKET = 'window-metrics-export';
+let aws: LocalAws;
+let clients: { sqs: SQSClient; firehose: FirehoseClient };
+/** What the failure queue received during the test, message bodies parsed. */
+let failureQueue: Array<{ reason: string; record: { data: string } }>;
 let dynamo: LocalDynamoDb;
 let documents: DynamoDBDocumentClient;
 let store: DynamoDbWindowMetricsStore;
@@ -98,54 +105,76 @@ async function stored(partition: string) {
   return answer.Items ?? [];
 }
 
-/** Every line sent to the metrics delivery stream, parsed. */
-const exported = () =>
-  firehose
-    .commandCalls(PutRecordBatchCommand)
-    .flatMap((call) => call.args[0].input.Records ?? [])
-    .flatMap((record) =>
-      Buffer.from(record.Data ?? new Uint8Array())
+/** The metrics delivery stream and the failure queue, as the service's templates make them. */
+async function createStreamAndQueue() {
+  aws.sqs.createQueue(QUEUE);
+  await aws.firehose.ensureDeliveryStream({
+    DeliveryStreamName: STREAM,
+    ExtendedS3DestinationConfiguration: { BucketARN: `arn:aws:s3:::${BUCKET}` },
+  });
+}
+
+/** Every line of this test's window that reached the metrics delivery stream, parsed, from the S3 objects. */
+async function exported(): Promise<Array<Record<string, unknown>>> {
+  await aws.firehose.flush();
+  const { objects } = await aws.s3.listObjects(BUCKET);
+  const lines: Array<Record<string, unknown>> = [];
+  for (const { key } of objects) {
+    const { body } = await aws.s3.getObject(BUCKET, key);
+    lines.push(
+      ...body
         .toString('utf8')
         .split('\n')
-        .filter(Boolean),
-    )
-    .map((line) => JSON.parse(line));
+        .filter(Boolean)
+        .map((line) => JSON.parse(line)),
+    );
+  }
+  return lines.filter((line) => line.windowStart === t0);
+}
 
-const sentToFailureQueue = () =>
-  sqs
-    .commandCalls(SendMessageBatchCommand)
-    .flatMap((call) => call.args[0].input.Entries ?? [])
-    .map((entry) => JSON.parse(entry.MessageBody ?? '{}'));
+/** Every message the failure queue holds (received and deleted, so that each is read once), bodies parsed. */
+async function sentToFailureQueue() {
+  for (;;) {
+    const messages = await aws.sqs.receiveMessages(QUEUE, { maxNumberOfMessages: 10, waitTimeSeconds: 0 });
+    if (messages.length === 0) return failureQueue;
+    for (const message of messages) {
+      failureQueue.push(JSON.parse(message.body));
+      aws.sqs.deleteMessage(QUEUE, message.receiptHandle);
+    }
+  }
+}
 
 const range = () => ({ from: t0, to: t0, limit: 100 });
 
 beforeAll(async () => {
+  aws = await startLocalAwsServices({ sqs: true, firehose: true });
+  await aws.s3.createBucket(BUCKET);
+  clients = { sqs: new SQSClient(aws.clientConfig), firehose: new FirehoseClient(aws.clientConfig) };
   dynamo = await startLocalDynamoDb();
   await createTableFromServerlessYml(dynamo.client, `${__dirname}/..`, 'MetricsTable', TABLE);
   documents = DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: true } });
   store = new DynamoDbWindowMetricsStore(documents, TABLE, 90);
   handler = createAggregateTelemetryHandler({
     metrics: store,
-    exporter: new FirehoseWindowMetricsExport(new FirehoseClient({ region: 'us-east-1' }), STREAM, {
-      retryDelayMs: 1,
-    }),
-    rejected: new SqsRejectedRecordSink(new SQSClient({ region: 'us-east-1' }), 'failures', 'test'),
+    exporter: new FirehoseWindowMetricsExport(clients.firehose, STREAM, { retryDelayMs: 1 }),
+    rejected: new SqsRejectedRecordSink(clients.sqs, QUEUE, 'test'),
     logger: createLogger('test'),
   });
 });
-afterAll(() => dynamo.stop());
-beforeEach(() => {
+afterAll(async () => {
+  clients.sqs.destroy();
+  clients.firehose.destroy();
+  await aws.stop();
+  await dynamo.stop();
+});
+beforeEach(async () => {
   t0 = nextWindow;
   nextWindow += 60_000;
   windowStart = new Date(t0);
-  sqs.reset();
-  sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: 'https://sqs.us-east-1.amazonaws.com/000000000000/failures' });
-  sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-  firehose.reset();
-  firehose.on(PutRecordBatchCommand).callsFake((input: { Records: unknown[] }) => ({
-    FailedPutCount: 0,
-    RequestResponses: input.Records.map((_, i) => ({ RecordId: `r-${i}` })),
-  }));
+  aws.intercept(undefined);
+  aws.requests.splice(0); // each test sees only its own requests
+  await createStreamAndQueue();
+  failureQueue = [];
 });
 
 describe('aggregateTelemetry', () => {
@@ -199,8 +228,7 @@ describe('aggregateTelemetry', () => {
         devices: 2,
       }),
     ]);
-    expect(firehose.commandCalls(PutRecordBatchCommand)[0]?.args[0].input.DeliveryStreamName).toBe(STREAM);
-    expect(exported()).toEqual([
+    expect(await exported()).toEqual([
       expect.objectContaining({ deviceId: 'sensor-1', metric: 'temperature', windowStart: t0, count: 2, part }),
       expect.objectContaining({ deviceId: 'sensor-2', metric: 'temperature', windowStart: t0, count: 1, part }),
     ]);
@@ -219,7 +247,7 @@ describe('aggregateTelemetry', () => {
     expect(windows).toHaveLength(1);
     expect(windows[0]).toMatchObject({ count: 2, sum: 16 });
     expect(await stored(FLEET_PARTITION)).toEqual([expect.objectContaining({ count: 2, sum: 16, devices: 1 })]);
-    expect(exported()).toHaveLength(2);
+    expect(await exported()).toHaveLength(2);
   });
 
   it('counts a message delivered twice once, and the readings outside the thresholds the records carry', async () => {
@@ -315,25 +343,35 @@ describe('aggregateTelemetry', () => {
     // Assess
     expect(result.batchItemFailures).toEqual([]);
     expect(result.state.aggregates['sensor-6']?.temperature?.[0]).toBe(1);
-    expect(sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.QueueUrl).toContain('/failures');
-    const bodies = sentToFailureQueue();
+    const bodies = await sentToFailureQueue();
     expect(bodies.map((b) => b.reason)).toEqual([
       'data is not JSON',
       expect.stringMatching(/^not a telemetry message: .*timestamp.*/),
       'partition key other is not the device id sensor-6',
     ]);
-    expect(Buffer.from(bodies[0].record.data, 'base64').toString()).toBe('not json at all');
+    expect(Buffer.from(bodies[0]?.record.data ?? '', 'base64').toString()).toBe('not json at all');
   });
 
   it('reports the record the failure queue could not keep, with a state of only the records before it', async () => {
-    // Prepare: the queue takes the first bad record of the batch and refuses the second.
-    sqs
-      .on(SendMessageBatchCommand)
-      .resolvesOnce({
-        Successful: [{ Id: '0', MessageId: 'x', MD5OfMessageBody: '' }],
-        Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false, Message: 'try again' }],
-      })
-      .resolves({ Successful: [], Failed: [] });
+    // Prepare: the queue takes the first bad record of the batch and refuses the second. The local SQS never refuses
+    // one entry of a batch, so the first SendMessageBatch is answered here as SQS answers a partial failure, the
+    // entry it takes put into the real queue.
+    let refused = false;
+    aws.intercept(async (request) => {
+      if (refused || request.operation !== 'SendMessageBatch') return undefined;
+      refused = true;
+      const { Entries } = JSON.parse(request.body) as { Entries: Array<{ Id: string; MessageBody: string }> };
+      const [kept, dropped] = Entries as [{ Id: string; MessageBody: string }, { Id: string }];
+      const sent = aws.sqs.sendMessage(QUEUE, { body: kept.MessageBody });
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/x-amz-json-1.0' },
+        body: JSON.stringify({
+          Successful: [{ Id: kept.Id, MessageId: sent.messageId, MD5OfMessageBody: sent.md5OfMessageBody }],
+          Failed: [{ Id: dropped.Id, Code: 'InternalError', SenderFault: false, Message: 'try again' }],
+        }),
+      };
+    });
     const batch = records([
       reading('sensor-7', 1, { temperature: 1 }),
       { partitionKey: 'sensor-7', data: 'garbage 1' },
@@ -352,30 +390,36 @@ describe('aggregateTelemetry', () => {
     expect(failedAt).toBe(3);
     expect(first.state.aggregates['sensor-7']?.temperature?.[0]).toBe(2);
     expect(retried.batchItemFailures).toEqual([]);
-    expect(sentToFailureQueue().map((b) => Buffer.from(b.record.data, 'base64').toString())).toEqual([
+    // Sent: garbage 1 and 2, then garbage 2 again; kept: garbage 1, and garbage 2 once.
+    const sentEntries = aws
+      .requestsTo('sqs')
+      .filter((r) => r.operation === 'SendMessageBatch')
+      .flatMap((r) => (JSON.parse(r.body) as { Entries: Array<{ MessageBody: string }> }).Entries)
+      .map((entry) => Buffer.from(JSON.parse(entry.MessageBody).record.data, 'base64').toString());
+    expect(sentEntries).toEqual(['garbage 1', 'garbage 2', 'garbage 2']);
+    expect((await sentToFailureQueue()).map((b) => Buffer.from(b.record.data, 'base64').toString())).toEqual([
       'garbage 1',
-      'garbage 2',
       'garbage 2',
     ]);
     expect(await stored('sensor-7')).toEqual([expect.objectContaining({ count: 3, sum: 7 })]);
   });
 
   it('fails the final invocation, so Lambda retries it with the same state, when the window cannot be written', async () => {
-    // Prepare
+    // Prepare: the delivery stream is gone.
     const state = (await invoke({ records: records([reading('sensor-8', 1, { temperature: 1 })]) })).state;
-    firehose.on(PutRecordBatchCommand).rejects(new Error('firehose unavailable'));
+    await aws.firehose.deleteDeliveryStream(STREAM);
 
     // Act
     const failed = invoke({ state: structuredClone(state), final: true });
 
     // Assess
-    await expect(failed).rejects.toThrow('firehose unavailable');
+    await expect(failed).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     expect(await stored('sensor-8')).toEqual([expect.objectContaining({ count: 1 })]);
   });
 
   it('fails the final invocation when the failure queue cannot take a record of it', async () => {
-    // Prepare
-    sqs.on(SendMessageBatchCommand).rejects(new Error('queue unavailable'));
+    // Prepare: the failure queue is gone.
+    aws.sqs.deleteQueue(QUEUE);
 
     // Act
     const failed = invoke({ records: records([{ partitionKey: 'x', data: 'garbage' }]), final: true });

@@ -1,18 +1,23 @@
 /**
  * The metrics export's use of PutRecordBatch: lines packed into records, batches within Firehose's limits, and only
- * the records Firehose refused sent again. Firehose is mocked with aws-sdk-client-mock (no local Firehose here).
+ * the records Firehose refused sent again.
+ *
+ * The export is sent to the local cloud's Firehose, started in-process, and read back from the S3 object it wrote. The
+ * local Firehose never refuses some records of a batch (FailedPutCount), so the two tests of that answer use one
+ * client instance mocked with aws-sdk-client-mock, for that answer alone.
  */
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { type LocalAws, startLocalAwsServices } from '@iot/testing/local-aws';
 import type { WindowMetric } from '@iot/types';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FirehoseWindowMetricsExport, packLines } from '../src/adapters/firehose-window-metrics-export';
 
 const T0 = 1_767_225_600_000;
-const firehose = mockClient(FirehoseClient);
-const exporter = new FirehoseWindowMetricsExport(new FirehoseClient({ region: 'us-east-1' }), 'metrics', {
-  maxAttempts: 3,
-  retryDelayMs: 0,
-});
+const options = { maxAttempts: 3, retryDelayMs: 0 };
+/** The client of the partial-failure tests, mocked (this instance only): the local Firehose never answers so. */
+const refusingClient = new FirehoseClient({ region: 'us-east-1' });
+const firehose = mockClient(refusingClient);
+const exporter = new FirehoseWindowMetricsExport(refusingClient, 'metrics', options);
 
 const metric = (deviceId: string): WindowMetric => ({
   deviceId,
@@ -39,6 +44,7 @@ const sent = (call: number) =>
   );
 
 beforeEach(() => firehose.reset());
+afterAll(() => refusingClient.destroy());
 
 describe('FirehoseWindowMetricsExport', () => {
   it('packs whole lines into records of at most the given size', () => {
@@ -54,19 +60,33 @@ describe('FirehoseWindowMetricsExport', () => {
   });
 
   it('sends every window metric as one JSON line with its part', async () => {
-    // Prepare
-    firehose.on(PutRecordBatchCommand).resolves({ FailedPutCount: 0, RequestResponses: [{ RecordId: '1' }] });
+    // Prepare: the local Firehose, its delivery stream `metrics` writing to a local S3 bucket.
+    const aws: LocalAws = await startLocalAwsServices({ firehose: true });
+    const client = new FirehoseClient(aws.clientConfig);
+    try {
+      await aws.s3.createBucket('metrics-export');
+      await aws.firehose.createDeliveryStream({
+        DeliveryStreamName: 'metrics',
+        ExtendedS3DestinationConfiguration: { BucketARN: 'arn:aws:s3:::metrics-export' },
+      });
 
-    // Act
-    await exporter.exportWindow(results(3));
+      // Act
+      await new FirehoseWindowMetricsExport(client, 'metrics', options).exportWindow(results(3));
 
-    // Assess
-    const lines = sent(0).join('').split('\n');
-    expect(lines.pop()).toBe('');
-    expect(lines.map((line) => JSON.parse(line))).toEqual(
-      [0, 1, 2].map((i) => ({ ...metric(`device-${i}`), part: 'shardId-000000000000#1' })),
-    );
-    expect(firehose.commandCalls(PutRecordBatchCommand)[0]?.args[0].input.DeliveryStreamName).toBe('metrics');
+      // Assess
+      await aws.firehose.flush();
+      const { objects } = await aws.s3.listObjects('metrics-export');
+      expect(objects).toHaveLength(1);
+      const { body } = await aws.s3.getObject('metrics-export', objects[0]?.key ?? '');
+      const lines = body.toString('utf8').split('\n');
+      expect(lines.pop()).toBe('');
+      expect(lines.map((line) => JSON.parse(line))).toEqual(
+        [0, 1, 2].map((i) => ({ ...metric(`device-${i}`), part: 'shardId-000000000000#1' })),
+      );
+    } finally {
+      client.destroy();
+      await aws.stop();
+    }
   });
 
   it('sends again only the records Firehose refused', async () => {
