@@ -1,0 +1,133 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type FleetStats, startFleet, telemetryRuleNameFrom } from '../fleet';
+
+const USAGE = `Usage: iot-simulate [options]
+
+A fleet of simulated devices over MQTT: temperature, humidity, battery and signal readings every interval, the
+configuration of their shadow (deltas applied and reported), and answers to commands.
+
+Options:
+  --devices <n>          How many devices (default 3)
+  --interval <time>      Between two readings of a device: 5s, 500ms, 1m or seconds (default 5s)
+  --url <url>            The MQTT broker (default: the local cloud's, from <data-dir>/endpoints.json, else
+                         mqtt://127.0.0.1:1883)
+  --plain-topic          Publish on devices/{id}/telemetry instead of Basic Ingest
+  --rule-name <name>     The Basic Ingest rule (default: TelemetryRuleName of <data-dir>/stacks.json, else
+                         iot_ingestion_rules_local_telemetry)
+  --prefix <prefix>      Device ids are <prefix>-001, <prefix>-002, ... (default sim)
+  --seed <n>             Seed of the readings (default 1)
+  --excursions <p>       Chance per reading of an excursion past the usual thresholds (default 0.02)
+  --data-dir <dir>       The local cloud's data folder (default .local)
+  -h, --help             Show this help
+`;
+
+class UsageError extends Error {}
+
+/** Parses `5s`, `500ms`, `2m` or a bare number of seconds. */
+function parseInterval(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!match) throw new UsageError(`--interval must be like 5s, 500ms or 1m, not "${text}"`);
+  const value = Number(match[1]);
+  const seconds = match[2] === 'ms' ? value / 1000 : match[2] === 'm' ? value * 60 : value;
+  if (!(seconds > 0)) throw new UsageError(`--interval must be above 0, not "${text}"`);
+  return seconds;
+}
+
+function wholeNumber(text: string, flag: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} must be a whole number, not "${text}"`);
+  return Number(text);
+}
+
+async function mqttUrlFrom(dataDir: string): Promise<string | undefined> {
+  try {
+    const endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8')) as { mqtt?: unknown };
+    return typeof endpoints.mqtt === 'string' ? endpoints.mqtt : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function statusLine(stats: FleetStats): string {
+  return (
+    `connected ${stats.connected}/${stats.devices}  sent ${stats.messagesSent}  deltas applied ${stats.deltasApplied}` +
+    `  commands answered ${stats.commandsAnswered}  reconnects ${stats.reconnects}  errors ${stats.errors}`
+  );
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv.filter((arg) => arg !== '--'),
+    options: {
+      devices: { type: 'string', default: '3' },
+      interval: { type: 'string', default: '5s' },
+      url: { type: 'string' },
+      'plain-topic': { type: 'boolean', default: false },
+      'rule-name': { type: 'string' },
+      prefix: { type: 'string', default: 'sim' },
+      seed: { type: 'string', default: '1' },
+      excursions: { type: 'string', default: '0.02' },
+      'data-dir': { type: 'string', default: '.local' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const dataDir = resolve(values['data-dir']);
+  const excursionProbability = Number(values.excursions);
+  if (!(excursionProbability >= 0 && excursionProbability <= 1))
+    throw new UsageError(`--excursions must be a number from 0 to 1, not "${values.excursions}"`);
+  const url = values.url ?? (await mqttUrlFrom(dataDir)) ?? 'mqtt://127.0.0.1:1883';
+  const basicIngest = !values['plain-topic'];
+  const ruleName = values['rule-name'] ?? (await telemetryRuleNameFrom(dataDir));
+  const devices = wholeNumber(values.devices, '--devices');
+  const interval = parseInterval(values.interval);
+
+  const interactive = process.stdout.isTTY;
+  const fleet = await startFleet({
+    url,
+    devices,
+    intervalSeconds: interval,
+    prefix: values.prefix,
+    basicIngest,
+    ruleName,
+    seed: wholeNumber(values.seed, '--seed'),
+    excursionProbability,
+    onEvent: (event) => {
+      if (event.type !== 'error') return;
+      if (interactive) process.stdout.write('\r\x1b[K');
+      console.error(`${event.deviceId}: ${event.message}`);
+    },
+  });
+  console.log(
+    `${devices} devices on ${url}, a reading every ${interval} s through ${basicIngest ? `Basic Ingest (rule ${ruleName})` : 'the plain topic'}. Ctrl-C stops.`,
+  );
+  const show = () => {
+    const line = statusLine(fleet.stats());
+    if (interactive) process.stdout.write(`\r\x1b[K${line}`);
+    else console.log(line);
+  };
+  const ticker = setInterval(show, interactive ? 500 : 10_000);
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  clearInterval(ticker);
+  show();
+  process.stdout.write('\n');
+  await fleet.stop();
+  console.log('Devices disconnected.');
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) console.error(`${error.message}\n\nSee iot-simulate --help.`);
+    else console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  },
+);
