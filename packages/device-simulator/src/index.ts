@@ -6,6 +6,7 @@
  */
 export * from './device-config';
 export * from './fleet';
+export * from './local-fleet';
 export * from './random';
 export * from './sensors';
 export * from './simulated-device';
