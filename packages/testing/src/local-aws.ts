@@ -6,25 +6,25 @@
  * @packageDocumentation
  */
 import { createServer } from 'node:net';
+import type { IotPublisher, PublishedMessage } from '@iot/local-cloud';
 import {
   type AwsService,
+  DeviceShadowService,
   type EdgeRequest,
   type EdgeResponse,
   type EdgeServer,
   FirehoseService,
+  IotControlPlaneService,
+  IotDataPlaneService,
   S3Store,
   SnsService,
   SnsStore,
   SqsService,
   SqsStore,
   startEdgeServer,
+  ThingRegistry,
+  TopicRuleRegistry,
 } from '@iot/local-cloud';
-// The package index of @iot/local-cloud does not export its IoT Core parts; they are taken from their modules.
-import type { IotPublisher, PublishedMessage } from '../../local-cloud/src/iot/contracts';
-import { IotControlPlaneService, ThingRegistry } from '../../local-cloud/src/iot/control-plane';
-import { IotDataPlaneService } from '../../local-cloud/src/iot/data-plane';
-import { TopicRuleRegistry } from '../../local-cloud/src/iot/rules';
-import { DeviceShadowService } from '../../local-cloud/src/iot/shadow';
 
 /** Which services to start; each is off unless asked for. */
 export interface LocalAwsOptions {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type LambdaInvoker, parseArn, type QueueSender, type TopicPublisher } from '../../contracts';
+import type { EventRuleProperties } from '../../providers/events-rule-provider';
 import { nextFireTime, parseScheduleExpression, type ScheduleExpression } from './schedule-expression';
 import { type ScheduledEvent, scheduledEvent } from './scheduled-event';
 
@@ -76,7 +77,7 @@ export interface EventSchedulerOptions {
 }
 
 /** The properties of AWS::Events::Rule the scheduler reads (resolved). */
-export type EventRuleProperties = Record<string, unknown>;
+export type { EventRuleProperties };
 
 /** A rule or target EventBridge would refuse. */
 export class InvalidEventRuleError extends Error {
