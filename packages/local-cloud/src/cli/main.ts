@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type Fleet, startLocalFleet } from '@iot/device-simulator';
 import { resolveOutputsOffline } from '../cloudformation';
 import { packageServices } from '../compose';
 import {
@@ -33,6 +34,8 @@ Options (start):
   --window-seconds <s>             Cap tumbling windows of stream event sources at s seconds (default: as the
                                    templates say; env IOT_LOCAL_WINDOW_SECONDS)
   --quiet                          Function logs only to <data-dir>/logs/, not to the console
+  --devices <n>                    Simulated devices (sim-001 ...) registered to the demo user (default 3)
+  --no-simulator                   No simulated devices
 
 Options (both):
   --stage <name>   Stage (default: local; env IOT_LOCAL_STAGE)
@@ -58,6 +61,12 @@ function seconds(value: string | undefined, flag: string): number | undefined {
   if (!Number.isFinite(number) || number < 0)
     throw new UsageError(`${flag} must be a number of seconds, not "${value}"`);
   return number;
+}
+
+function simulatedDevices(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 1000)
+    throw new UsageError(`--devices must be a number of devices (0 to 1000), not "${value}"`);
+  return Number(value);
 }
 
 async function packageCommand(options: { root: string; stage: string; region: string; force: boolean }) {
@@ -98,6 +107,8 @@ interface StartOptions {
   dataDir?: string;
   reset: boolean;
   quiet: boolean;
+  /** Simulated devices to run once the cloud is ready (0: none). */
+  devices: number;
   timing: LocalTiming;
 }
 
@@ -173,12 +184,25 @@ async function startCommand(options: StartOptions): Promise<number> {
     console.log(`  export TOKEN=${demo}`);
     console.log(`  curl -H "Authorization: Bearer $TOKEN" ${cloud.endpoints.api}/devices`);
   }
+  let fleet: Fleet | undefined;
+  if (options.devices > 0 && demo && cloud.endpoints.mqtt) {
+    // A simulator failure is logged and leaves the cloud serving.
+    fleet = await startLocalFleet({
+      mqttUrl: cloud.endpoints.mqtt,
+      apiUrl: cloud.endpoints.api,
+      token: demo,
+      dataDir: cloud.dataDir,
+      devices: options.devices,
+      log: { info: (message) => console.log(`\n${message}`), warn: (message) => console.warn(message) },
+    });
+  }
   console.log(
     `\nReady. Point AWS SDKs and the AWS CLI at it with AWS_ENDPOINT_URL=${cloud.endpoints.edge} (any credentials). Ctrl-C stops.`,
   );
 
   await stopping;
   const closing = Date.now();
+  await fleet?.stop().catch(() => undefined);
   await cloud.close();
   console.log(`Stopped in ${((Date.now() - closing) / 1000).toFixed(1)} s; data kept in ${cloud.dataDir}.`);
   return 0;
@@ -215,6 +239,8 @@ async function main(argv: string[]): Promise<number> {
       'firehose-buffer-seconds': { type: 'string', default: env.IOT_LOCAL_FIREHOSE_BUFFER_SECONDS },
       'window-seconds': { type: 'string', default: env.IOT_LOCAL_WINDOW_SECONDS },
       quiet: { type: 'boolean', default: false },
+      devices: { type: 'string', default: '3' },
+      'no-simulator': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -240,6 +266,7 @@ async function main(argv: string[]): Promise<number> {
         dataDir: values['data-dir'] ? resolve(values['data-dir']) : undefined,
         reset: values.reset,
         quiet: values.quiet,
+        devices: values['no-simulator'] ? 0 : simulatedDevices(values.devices),
         timing: {
           ...(firehoseSeconds !== undefined ? { firehoseBufferIntervalMs: firehoseSeconds * 1000 } : {}),
           ...(windowSeconds !== undefined ? { tumblingWindowSeconds: Math.max(1, Math.round(windowSeconds)) } : {}),
