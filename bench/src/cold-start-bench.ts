@@ -1,0 +1,227 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import AdmZip from 'adm-zip';
+import { build } from 'esbuild';
+import { type BenchResult, machine, REPO_DIR, type SummaryRow } from './results';
+import { median, ratio } from './stats';
+
+const RUNS = 7;
+const TARGET = 1.5;
+
+interface FunctionUnderTest {
+  service: string;
+  name: string;
+  /** The bundled module, extracted from the service's package. */
+  file: string;
+  environment: Record<string, string>;
+  bundleBytes: number;
+  sourceMapBytes: number;
+  zipEntryBytes: number;
+  /** Share of the bundle's original sources that come from the AWS SDK (@aws-sdk, @smithy). */
+  awsSdkSourceShare: number;
+}
+
+interface CloudFormationFunction {
+  Type?: string;
+  Properties?: { Handler?: string; Environment?: { Variables?: Record<string, unknown> } };
+}
+
+/** The options serverless-esbuild is given in every service's serverless.yml (custom.esbuild). */
+export const SERVICE_ESBUILD_OPTIONS = {
+  bundle: true,
+  minify: true,
+  keepNames: true,
+  sourcemap: true,
+  target: 'node22',
+  platform: 'node',
+  format: 'cjs',
+} as const;
+
+function packageServices(): void {
+  // Reuses unchanged packages, so this is quick when nothing changed.
+  execFileSync('pnpm', ['run', 'package'], { cwd: REPO_DIR, stdio: 'inherit', timeout: 600_000 });
+}
+
+function awsSdkShare(mapFile: string): number {
+  if (!existsSync(mapFile)) return Number.NaN;
+  const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+  let total = 0;
+  let sdk = 0;
+  map.sources.forEach((source, i) => {
+    const size = map.sourcesContent?.[i]?.length ?? 0;
+    total += size;
+    if (/node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?@(aws-sdk|smithy|aws-crypto)\//.test(source)) sdk += size;
+  });
+  return total === 0 ? Number.NaN : sdk / total;
+}
+
+function functionsOf(service: string, dir: string): FunctionUnderTest[] {
+  const serverlessDir = join(REPO_DIR, 'services', service, '.serverless');
+  const zipName = readdirSync(serverlessDir).find((f) => f.endsWith('.zip'));
+  if (!zipName) return [];
+  const zip = new AdmZip(join(serverlessDir, zipName));
+  const target = join(dir, service);
+  zip.extractAllTo(target, true);
+  const template = JSON.parse(
+    readFileSync(join(serverlessDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as { Resources: Record<string, CloudFormationFunction> };
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Handler)
+    .map(([logicalId, r]) => {
+      const handler = r.Properties?.Handler as string;
+      const modulePath = `${handler.slice(0, handler.lastIndexOf('.'))}.js`;
+      const file = join(target, modulePath);
+      // Values CloudFormation resolves at deploy time (Ref, GetAtt) are placeholders: initialisation only reads them.
+      const environment = Object.fromEntries(
+        Object.entries(r.Properties?.Environment?.Variables ?? {}).map(([k, v]) => [
+          k,
+          typeof v === 'string' ? v : `bench-${k.toLowerCase()}`,
+        ]),
+      );
+      return {
+        service,
+        name: logicalId.replace(/LambdaFunction$/, ''),
+        file,
+        environment,
+        bundleBytes: statSync(file).size,
+        sourceMapBytes: existsSync(`${file}.map`) ? statSync(`${file}.map`).size : 0,
+        zipEntryBytes: zip.getEntry(modulePath)?.header.compressedSize ?? 0,
+        awsSdkSourceShare: awsSdkShare(`${file}.map`),
+      };
+    });
+}
+
+async function buildEmptyHandler(dir: string): Promise<string> {
+  const source = join(dir, 'empty-handler.ts');
+  writeFileSync(source, 'export const handler = async () => ({ statusCode: 200 });\n');
+  const outfile = join(dir, 'empty', 'empty-handler.js');
+  await build({ ...SERVICE_ESBUILD_OPTIONS, entryPoints: [source], outfile, logLevel: 'error' });
+  return outfile;
+}
+
+/** Milliseconds a fresh node process spends requiring the module, as Lambda's init phase does. */
+function initMs(file: string, environment: Record<string, string>): number {
+  const script =
+    'const t=process.hrtime.bigint();const m=require(process.argv[1]);' +
+    "if(typeof m.handler!=='function')throw new Error('no handler export');" +
+    'process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));';
+  const run = spawnSync(process.execPath, ['-e', script, file], {
+    env: {
+      PATH: process.env.PATH,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      ...environment,
+    },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (run.status !== 0) throw new Error(`${file}: ${run.stderr.trim().split('\n').slice(-3).join(' ')}`);
+  return Number(run.stdout);
+}
+
+export async function runColdStart(options: { skipPackage?: boolean } = {}): Promise<BenchResult> {
+  if (!options.skipPackage) packageServices();
+  const dir = mkdtempSync(join(tmpdir(), 'iot-bench-cold-'));
+  try {
+    mkdirSync(join(dir, 'empty'), { recursive: true });
+    const emptyFile = await buildEmptyHandler(dir);
+    const services = readdirSync(join(REPO_DIR, 'services')).filter((s) =>
+      existsSync(join(REPO_DIR, 'services', s, '.serverless')),
+    );
+    const functions = services.flatMap((s) => functionsOf(s, dir));
+    // NODE_OPTIONS as deployed: --enable-source-maps makes node read each bundle's source map at load.
+    const deployedOptions = { NODE_OPTIONS: '--enable-source-maps' };
+    const emptySamples: number[] = [];
+    const samples = new Map<string, number[]>(functions.map((f) => [f.file, []]));
+    const errors = new Map<string, string>();
+    // Rounds interleave the empty handler with every function, so drift of the machine hits both alike.
+    for (let round = 0; round < RUNS; round++) {
+      emptySamples.push(initMs(emptyFile, deployedOptions));
+      for (const f of functions) {
+        if (errors.has(f.file)) continue;
+        try {
+          samples.get(f.file)?.push(initMs(f.file, { ...f.environment, ...deployedOptions }));
+        } catch (error) {
+          errors.set(f.file, (error as Error).message);
+        }
+      }
+    }
+    const emptyMs = median(emptySamples);
+    const emptyBytes = statSync(emptyFile).size;
+    const rows = functions.map((f) => {
+      const ms = median(samples.get(f.file) ?? []);
+      return {
+        service: f.service,
+        function: f.name,
+        bundleBytes: f.bundleBytes,
+        sourceMapBytes: f.sourceMapBytes,
+        zipEntryBytes: f.zipEntryBytes,
+        awsSdkSourceShare: Math.round(f.awsSdkSourceShare * 1000) / 1000,
+        initMsMedian: Math.round(ms * 100) / 100,
+        initRatio: ratio(ms, emptyMs),
+        error: errors.get(f.file),
+      };
+    });
+    const worst = rows.reduce((a, b) => ((b.initRatio || 0) > (a.initRatio || 0) ? b : a), rows[0] ?? ({} as never));
+    const measured = rows.filter((r) => Number.isFinite(r.initRatio));
+    const within = measured.filter((r) => r.initRatio <= TARGET).length;
+    const bytes = rows.map((r) => r.bundleBytes);
+    const summary: SummaryRow[] = [
+      {
+        benchmark: 'cold-start',
+        measure: `module init, slowest function (${worst?.service}/${worst?.function}), median of ${RUNS}`,
+        subject: `${worst?.initMsMedian} ms`,
+        baseline: `${Math.round(emptyMs * 100) / 100} ms (empty handler)`,
+        ratio: worst?.initRatio ?? Number.NaN,
+        target: `≤ ${TARGET}×`,
+        met: measured.length === rows.length && within === rows.length,
+      },
+      {
+        benchmark: 'cold-start',
+        measure: `module init, median function (${within}/${rows.length} within ${TARGET}×)`,
+        subject: `${Math.round(median(measured.map((r) => r.initMsMedian)) * 100) / 100} ms`,
+        baseline: `${Math.round(emptyMs * 100) / 100} ms (empty handler)`,
+        ratio: ratio(median(measured.map((r) => r.initMsMedian)), emptyMs),
+        target: `≤ ${TARGET}×`,
+        met: null,
+      },
+      {
+        benchmark: 'bundle-size',
+        measure: `bundle bytes, median of ${rows.length} functions (largest ${Math.max(...bytes).toLocaleString('en-US')})`,
+        subject: `${median(bytes).toLocaleString('en-US')} B`,
+        baseline: `${emptyBytes.toLocaleString('en-US')} B (empty handler)`,
+        ratio: ratio(median(bytes), emptyBytes),
+        target: 'none (reported)',
+        met: null,
+      },
+    ];
+    return {
+      name: 'cold-start',
+      measuredAt: new Date().toISOString(),
+      machine: machine(),
+      summary,
+      details: {
+        runs: RUNS,
+        nodeOptions: deployedOptions.NODE_OPTIONS,
+        esbuildOptions: SERVICE_ESBUILD_OPTIONS,
+        emptyHandler: { bundleBytes: emptyBytes, initMsMedian: emptyMs, samples: emptySamples },
+        awsSdkBundled: rows.some((r) => r.awsSdkSourceShare > 0),
+        functions: rows,
+      },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

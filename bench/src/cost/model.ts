@@ -1,0 +1,381 @@
+import { IOT_MESSAGING_TIERS, PRICES, type PriceName } from './prices';
+
+/** Hours and seconds in the month AWS's pricing examples use. */
+export const HOURS_PER_MONTH = 730;
+export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
+
+export type StreamMode = 'on-demand' | 'provisioned';
+/** Where alarms are evaluated: a rule action invoking a Lambda per message (deployed), or on the Kinesis stream. */
+export type AlertPlacement = 'rule' | 'stream';
+
+export interface FleetInput {
+  devices: number;
+  intervalSeconds: number;
+  payloadBytes: number;
+  windowSeconds: number;
+  streamMode: StreamMode;
+  alerts: AlertPlacement;
+}
+
+/**
+ * What the model assumes beyond the fleet: behaviour of the code (counted from the templates and adapters) and
+ * figures that only a deployment can measure (durations). Every one is printed with the bill.
+ */
+export interface Assumptions {
+  /** Bytes of the topic, metered with the payload (`devices/<id>/telemetry`, or the Basic Ingest form). */
+  topicBytes: number;
+  /** Metrics per message that have a threshold rule, hence an alarm to read and write. */
+  alarmedMetricsPerMessage: number;
+  /** Share of readings that change an alarm's state (one SNS publish each, ours). */
+  alarmChangeRate: number;
+  /** Share of readings over a threshold (one SNS publish each, original: no alarm state). */
+  breachRate: number;
+  /** Seconds thresholds stay cached in a warm evaluate function (THRESHOLD_CACHE_TTL_SECONDS, default 60). */
+  thresholdCacheSeconds: number;
+  lambdaMemoryGb: number;
+  /** Billed milliseconds of a per-message evaluate invocation. */
+  evaluateMs: number;
+  /** Billed milliseconds of one stream batch of the aggregator (and of the evaluation there, if placed on it). */
+  batchMs: number;
+  /** Milliseconds of evaluation per record inside a stream batch. */
+  evaluatePerRecordMs: number;
+  /** Seconds the stream event source waits to fill a batch (batchWindow). */
+  batchWindowSeconds: number;
+  /** Shards an on-demand stream starts with (4 MB/s of writes). */
+  onDemandShards: number;
+  /** Seconds Firehose buffers (raw archive and metrics export). */
+  firehoseBufferSeconds: number;
+  /** Bytes the rule's SELECT adds to the payload (deviceId, receivedAt). */
+  projectionOverheadBytes: number;
+  /** Bytes of one window-metrics record. */
+  windowRecordBytes: number;
+}
+
+export const DEFAULT_ASSUMPTIONS: Assumptions = {
+  topicBytes: 60,
+  alarmedMetricsPerMessage: 2,
+  alarmChangeRate: 0.001,
+  breachRate: 0.01,
+  thresholdCacheSeconds: 60,
+  lambdaMemoryGb: 0.25,
+  evaluateMs: 20,
+  batchMs: 100,
+  evaluatePerRecordMs: 0.05,
+  batchWindowSeconds: 5,
+  onDemandShards: 4,
+  firehoseBufferSeconds: 60,
+  projectionOverheadBytes: 80,
+  windowRecordBytes: 400,
+};
+
+export interface CostLine {
+  service: string;
+  item: string;
+  quantity: number;
+  unit: string;
+  usd: number;
+}
+
+export interface DesignBill {
+  design: string;
+  lines: CostLine[];
+  monthlyUsd: number;
+  usdPerMillionMessages: number;
+}
+
+export interface CostReport {
+  input: FleetInput;
+  assumptions: Assumptions;
+  messagesPerMonth: number;
+  original: DesignBill;
+  ours: DesignBill;
+  /** ours / original per million messages. */
+  ratio: number;
+}
+
+const KB = 1024;
+const GB = 1024 ** 3;
+
+/** How many `increment`-byte units a record of `bytes` is metered as (at least one). */
+export function meteredUnits(bytes: number, incrementBytes: number): number {
+  return Math.max(1, Math.ceil(bytes / incrementBytes));
+}
+
+/** The IoT Core messaging charge of a month's metered messages, across the volume tiers. */
+export function iotMessagingUsd(meteredMessages: number): number {
+  let left = meteredMessages;
+  let usd = 0;
+  for (const [size, price] of IOT_MESSAGING_TIERS) {
+    const inTier = Math.min(left, size);
+    usd += (inTier / 1e6) * PRICES[price].usd;
+    left -= inTier;
+    if (left <= 0) break;
+  }
+  return usd;
+}
+
+function line(service: string, item: string, quantity: number, price: PriceName, perUnits: number): CostLine {
+  const { usd, unit } = PRICES[price];
+  return { service, item, quantity, unit, usd: (quantity / perUnits) * usd };
+}
+
+function lambdaLines(name: string, invocations: number, ms: number, memoryGb: number): CostLine[] {
+  const gbSeconds = invocations * (ms / 1000) * memoryGb;
+  return [
+    line('Lambda', `${name}: requests`, invocations, 'lambdaRequestsPerMillion', 1e6),
+    line('Lambda', `${name}: duration (GB-s)`, gbSeconds, 'lambdaArmGbSecond', 1),
+  ];
+}
+
+function bill(design: string, lines: CostLine[], messages: number): DesignBill {
+  const monthlyUsd = lines.reduce((sum, l) => sum + l.usd, 0);
+  return { design, lines, monthlyUsd, usdPerMillionMessages: monthlyUsd / (messages / 1e6) };
+}
+
+/** Lines both designs share: connections, the stream into the aggregation, its outputs, the raw archive. */
+function sharedLines(input: FleetInput, a: Assumptions, messages: number): CostLine[] {
+  const connectionMinutes = input.devices * HOURS_PER_MONTH * 60;
+  const windowsPerMonth = SECONDS_PER_MONTH / input.windowSeconds;
+  const deviceWindows = input.devices * windowsPerMonth;
+  const rawRecordBytes = input.payloadBytes + a.projectionOverheadBytes;
+  const rawGbFirehose = (messages * meteredUnits(rawRecordBytes, 5 * KB) * 5 * KB) / GB;
+  const metricsGbFirehose = (deviceWindows * meteredUnits(a.windowRecordBytes, 5 * KB) * 5 * KB) / GB;
+  const archiveObjects = 2 * (SECONDS_PER_MONTH / a.firehoseBufferSeconds);
+  const storedGb = (messages * rawRecordBytes + deviceWindows * a.windowRecordBytes) / GB;
+  return [
+    line('IoT Core', 'connectivity (connection-minutes)', connectionMinutes, 'iotConnectivityPerMillionMinutes', 1e6),
+    ...streamLines(input, a, messages),
+    line(
+      'DynamoDB',
+      'window metrics: writes (1 per device per window)',
+      deviceWindows,
+      'dynamoWriteRequestUnitsPerMillion',
+      1e6,
+    ),
+    line('Firehose', 'raw archive: ingest (5 KB per record)', rawGbFirehose, 'firehoseIngestGb', 1),
+    line('Firehose', 'window metrics export: ingest (5 KB per record)', metricsGbFirehose, 'firehoseIngestGb', 1),
+    line('S3', 'objects written by Firehose', archiveObjects, 's3PutPerThousand', 1000),
+    line('S3', "storage of the month's archive and metrics (grows monthly)", storedGb, 's3StandardGbMonth', 1),
+  ];
+}
+
+function streamLines(input: FleetInput, a: Assumptions, messages: number): CostLine[] {
+  const recordBytes = input.payloadBytes + a.projectionOverheadBytes;
+  if (input.streamMode === 'on-demand') {
+    const ingestGb = (messages * meteredUnits(recordBytes, KB) * KB) / GB;
+    return [
+      line('Kinesis', 'stream-hours (on-demand)', HOURS_PER_MONTH, 'kinesisOnDemandStreamHour', 1),
+      line('Kinesis', 'data in (1 KB per record)', ingestGb, 'kinesisOnDemandIngestGb', 1),
+      line('Kinesis', 'data out (one consumer)', ingestGb, 'kinesisOnDemandRetrievalGb', 1),
+    ];
+  }
+  const recordsPerSecond = input.devices / input.intervalSeconds;
+  const shards = Math.max(1, Math.ceil(recordsPerSecond / 1000), Math.ceil((recordsPerSecond * recordBytes) / 1e6));
+  const payloadUnits = messages * meteredUnits(recordBytes, 25 * KB);
+  return [
+    line('Kinesis', `shard-hours (${shards} provisioned)`, shards * HOURS_PER_MONTH, 'kinesisShardHour', 1),
+    line('Kinesis', 'PUT payload units (25 KB)', payloadUnits, 'kinesisPutPayloadUnitsPerMillion', 1e6),
+  ];
+}
+
+function shardsOf(input: FleetInput, a: Assumptions): number {
+  if (input.streamMode === 'on-demand') return a.onDemandShards;
+  const recordsPerSecond = input.devices / input.intervalSeconds;
+  const recordBytes = input.payloadBytes + a.projectionOverheadBytes;
+  return Math.max(1, Math.ceil(recordsPerSecond / 1000), Math.ceil((recordsPerSecond * recordBytes) / 1e6));
+}
+
+/**
+ * The original design: every message through the broker, one rule with three actions (Lambda, Firehose, Kinesis),
+ * a Lambda per message reading the device's thresholds from DynamoDB, an SNS publish per breaching reading, and
+ * Kinesis Data Analytics replaced by its successor, Managed Service for Apache Flink (1 KPU + 1 orchestration KPU).
+ */
+export function originalDesign(input: FleetInput, a: Assumptions = DEFAULT_ASSUMPTIONS): DesignBill {
+  const messages = messagesPerMonth(input);
+  const metered = messages * meteredUnits(input.payloadBytes + a.topicBytes, 5 * KB);
+  const ruleUnits = messages * meteredUnits(input.payloadBytes, 5 * KB);
+  const publishes = messages * a.breachRate;
+  const kpus = 2;
+  const lines: CostLine[] = [
+    {
+      service: 'IoT Core',
+      item: 'messaging (every publish through the broker)',
+      quantity: metered,
+      unit: PRICES.iotMessagingFirstBillionPerMillion.unit,
+      usd: iotMessagingUsd(metered),
+    },
+    line('IoT Core', 'rules triggered (1 rule)', ruleUnits, 'iotRulesTriggeredPerMillion', 1e6),
+    line('IoT Core', 'actions executed (3 per message)', 3 * ruleUnits, 'iotActionsExecutedPerMillion', 1e6),
+    ...lambdaLines('alert function per message', messages, a.evaluateMs, a.lambdaMemoryGb),
+    line(
+      'DynamoDB',
+      'thresholds: reads per message (eventually consistent)',
+      messages * 0.5,
+      'dynamoReadRequestUnitsPerMillion',
+      1e6,
+    ),
+    line('SNS', 'publishes (every breaching reading)', publishes, 'snsPublishesPerMillion', 1e6),
+    line('SNS', 'mobile push deliveries', publishes, 'snsMobilePushPerMillion', 1e6),
+    line('Flink', `analytics application (${kpus} KPU)`, kpus * HOURS_PER_MONTH, 'flinkKpuHour', 1),
+    line('Flink', 'running application storage', 50, 'flinkRunningStorageGbMonth', 1),
+    ...sharedLines(input, a, messages),
+  ];
+  return bill('original', lines, messages);
+}
+
+/**
+ * Our deployed design: Basic Ingest (no messaging charge), the ingestion rule's actions as deployed, thresholds
+ * cached in the warm evaluate function, batches on the stream. With `alerts: 'stream'` the evaluation runs in the
+ * stream's batches instead of a rule action (one action fewer, no Lambda per message, alarm state carried in the
+ * batch and written only when it changes).
+ */
+export function ourDesign(input: FleetInput, ruleActions: number, a: Assumptions = DEFAULT_ASSUMPTIONS): DesignBill {
+  const messages = messagesPerMonth(input);
+  const ruleUnits = messages * meteredUnits(input.payloadBytes, 5 * KB);
+  const changes = messages * a.alarmChangeRate;
+  const shards = shardsOf(input, a);
+  const batches = shards * (SECONDS_PER_MONTH / a.batchWindowSeconds);
+  // Eventually consistent reads of at most 4 KB: half a unit each. The fleet's rules are one key for every device.
+  const thresholdReads =
+    0.5 *
+    (thresholdCacheRefreshes(input, a) + evaluateContainers(input, a) * (SECONDS_PER_MONTH / a.thresholdCacheSeconds));
+  const actions = input.alerts === 'stream' ? ruleActions - 1 : ruleActions;
+  const alerting: CostLine[] =
+    input.alerts === 'rule'
+      ? [
+          ...lambdaLines('evaluateTelemetry per message', messages, a.evaluateMs, a.lambdaMemoryGb),
+          line(
+            'DynamoDB',
+            'thresholds: device and fleet reads per cache refresh',
+            thresholdReads,
+            'dynamoReadRequestUnitsPerMillion',
+            1e6,
+          ),
+          line(
+            'DynamoDB',
+            'alarms: consistent read per alarmed metric per message',
+            messages * a.alarmedMetricsPerMessage,
+            'dynamoReadRequestUnitsPerMillion',
+            1e6,
+          ),
+          line(
+            'DynamoDB',
+            'alarms: conditional write per alarmed metric per message',
+            messages * a.alarmedMetricsPerMessage,
+            'dynamoWriteRequestUnitsPerMillion',
+            1e6,
+          ),
+        ]
+      : [
+          line(
+            'Lambda',
+            'evaluation inside stream batches (duration, GB-s)',
+            messages * (a.evaluatePerRecordMs / 1000) * a.lambdaMemoryGb,
+            'lambdaArmGbSecond',
+            1,
+          ),
+          line(
+            'DynamoDB',
+            'thresholds: device and fleet reads per cache refresh',
+            thresholdReads,
+            'dynamoReadRequestUnitsPerMillion',
+            1e6,
+          ),
+          line(
+            'DynamoDB',
+            'alarms: write per change of state',
+            changes * a.alarmedMetricsPerMessage,
+            'dynamoWriteRequestUnitsPerMillion',
+            1e6,
+          ),
+        ];
+  const lines: CostLine[] = [
+    {
+      service: 'IoT Core',
+      item: 'messaging (Basic Ingest: not charged)',
+      quantity: 0,
+      unit: PRICES.iotMessagingFirstBillionPerMillion.unit,
+      usd: 0,
+    },
+    line('IoT Core', 'rules triggered (1 rule)', ruleUnits, 'iotRulesTriggeredPerMillion', 1e6),
+    line(
+      'IoT Core',
+      `actions executed (${actions} per message)`,
+      actions * ruleUnits,
+      'iotActionsExecutedPerMillion',
+      1e6,
+    ),
+    ...alerting,
+    line('DynamoDB', 'alarm history: write per change', changes, 'dynamoWriteRequestUnitsPerMillion', 1e6),
+    line('SNS', 'publishes (changes of alarm state only)', changes, 'snsPublishesPerMillion', 1e6),
+    line('SNS', 'mobile push deliveries', changes, 'snsMobilePushPerMillion', 1e6),
+    ...lambdaLines('aggregateTelemetry per stream batch', batches, a.batchMs, a.lambdaMemoryGb),
+    ...lambdaLines(
+      'normalizeRawTelemetry per Firehose buffer',
+      SECONDS_PER_MONTH / a.firehoseBufferSeconds,
+      a.batchMs * 10,
+      a.lambdaMemoryGb,
+    ),
+    ...sharedLines(input, a, messages),
+  ];
+  return bill(input.alerts === 'rule' ? 'ours (alerts on the rule)' : 'ours (alerts on the stream)', lines, messages);
+}
+
+/**
+ * Threshold reads: each warm container reads a device's thresholds at most once per cache lifetime, and a device's
+ * messages reach at most `min(containers, messages per lifetime)` containers within it.
+ */
+export function thresholdCacheRefreshes(input: FleetInput, a: Assumptions): number {
+  const containers = evaluateContainers(input, a);
+  const perLifetime = Math.min(containers, Math.max(1, Math.floor(a.thresholdCacheSeconds / input.intervalSeconds)));
+  const lifetimes = SECONDS_PER_MONTH / a.thresholdCacheSeconds;
+  return Math.min(messagesPerMonth(input), input.devices * lifetimes * perLifetime);
+}
+
+/** Warm containers evaluating at once: Lambda's concurrency (rate × duration), or one per shard on the stream. */
+export function evaluateContainers(input: FleetInput, a: Assumptions): number {
+  const messagesPerSecond = input.devices / input.intervalSeconds;
+  if (input.alerts === 'stream') return shardsOf(input, a);
+  return Math.max(1, Math.ceil(messagesPerSecond * (a.evaluateMs / 1000)));
+}
+
+export function messagesPerMonth(input: FleetInput): number {
+  return (input.devices * SECONDS_PER_MONTH) / input.intervalSeconds;
+}
+
+/** Both designs for one fleet, and the ratio of their costs per million messages. */
+export function compareDesigns(
+  input: FleetInput,
+  ruleActions: number,
+  assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+): CostReport {
+  const original = originalDesign(input, assumptions);
+  const ours = ourDesign(input, ruleActions, assumptions);
+  return {
+    input,
+    assumptions,
+    messagesPerMonth: messagesPerMonth(input),
+    original,
+    ours,
+    ratio: ours.usdPerMillionMessages / original.usdPerMillionMessages,
+  };
+}
+
+/** "10s", "1m", "500ms" → seconds; "500B", "2KB", "1.5KiB" → bytes. Plain numbers are seconds / bytes. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(text.trim());
+  if (!match) throw new Error(`not a duration: "${text}" (e.g. 10s, 1m, 500ms)`);
+  const value = Number(match[1]);
+  const unit = (match[2] ?? 's').toLowerCase();
+  const factor = { ms: 0.001, s: 1, m: 60, h: 3600 }[unit] as number;
+  return value * factor;
+}
+
+export function parseBytes(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB)?$/i.exec(text.trim());
+  if (!match) throw new Error(`not a size: "${text}" (e.g. 500B, 2KB)`);
+  const value = Number(match[1]);
+  const unit = (match[2] ?? 'B').toLowerCase();
+  const factor = { b: 1, kb: 1000, kib: 1024, mb: 1e6, mib: 1024 ** 2 }[unit] as number;
+  return Math.round(value * factor);
+}

@@ -1,0 +1,43 @@
+import { runColdStart } from './cold-start-bench';
+import { runCost } from './cost/cost-bench';
+import { runIotSql } from './iot-sql-bench';
+import { type BenchResult, regenerateTables, writeResult } from './results';
+
+/** Every benchmark, in the order `pnpm bench` runs them. Each takes the arguments after its name. */
+const BENCHMARKS: Record<string, (argv: string[]) => Promise<BenchResult>> = {
+  cost: async (argv) => {
+    const { markdown, result } = runCost(argv);
+    console.log(markdown);
+    return result;
+  },
+  'iot-sql': async () => runIotSql(),
+  'cold-start': async (argv) => runColdStart({ skipPackage: argv.includes('--skip-package') }),
+};
+
+async function main(): Promise<void> {
+  const [name, ...rest] = process.argv.slice(2);
+  if (name === '--help' || name === '-h') {
+    console.log(`usage: pnpm bench [${Object.keys(BENCHMARKS).join('|')}] [options]`);
+    return;
+  }
+  if (name && !(name in BENCHMARKS)) throw new Error(`unknown benchmark "${name}"; one of ${Object.keys(BENCHMARKS)}`);
+  // `pnpm cost ...` prints the bill for any fleet without replacing the stored result of the issue's fleet.
+  if (name === 'cost' && rest.includes('--print-only')) {
+    console.log(runCost(rest).markdown);
+    return;
+  }
+  const names = name ? [name] : Object.keys(BENCHMARKS);
+  for (const benchmark of names) {
+    const started = Date.now();
+    console.log(`\n== ${benchmark}`);
+    const result = await (BENCHMARKS[benchmark] as (argv: string[]) => Promise<BenchResult>)(name ? rest : []);
+    const file = writeResult(result);
+    console.log(`${benchmark}: ${file} (${Math.round((Date.now() - started) / 1000)} s)`);
+  }
+  regenerateTables();
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
