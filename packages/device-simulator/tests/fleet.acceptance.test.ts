@@ -5,6 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import type { Alarm, Command, DeviceConfigView } from '@iot/types';
+import { connectAsync } from 'mqtt';
 import { type AppUser, type RestApi, restApi, signIn } from '../../local-cloud/tests/acceptance/device-api-clients';
 import { eventually, type StartedCloud, startCloud } from '../../local-cloud/tests/acceptance/local-cloud-fixture';
 import { type Fleet, fleetDeviceIds, startFleet, telemetryRuleNameFrom } from '../src';
@@ -110,5 +111,34 @@ describe('a simulated fleet on the local cloud', () => {
     // Assess
     expect(command.result?.output).toMatchObject({ metrics: { temperature: expect.any(Number) } });
     expect(fleet.stats().commandsAnswered).toBe(1);
+  });
+
+  it('reconnects after losing its connection, and still follows its shadow', async () => {
+    // Prepare
+    const device = deviceNamed(second);
+    const reconnectsBefore = device.stats.reconnects;
+    // Another client with the device's id takes the connection over, as AWS IoT Core allows, then leaves.
+    const intruder = await connectAsync(started.cloud.endpoints.mqtt as string, { clientId: second, clean: true });
+    await eventually(`${second} to lose its connection`, async () => (device.stats.connected ? undefined : true));
+    await intruder.endAsync();
+
+    // Act
+    await eventually(`${second} to reconnect`, async () => (device.stats.connected ? true : undefined));
+    const put = await api(`/devices/${second}/config`, {
+      as: user,
+      method: 'PUT',
+      json: { enabledSensors: ['temperature', 'humidity'] },
+    });
+    const config = await eventually('the sensors reported', async () => {
+      const answer = await api<DeviceConfigView>(`/devices/${second}/config`, { as: user });
+      const sensors = answer.body.reported?.enabledSensors as string[] | undefined;
+      return sensors?.length === 2 ? answer.body : undefined;
+    });
+
+    // Assess
+    expect(put.status).toBe(200);
+    expect(device.stats.reconnects).toBeGreaterThan(reconnectsBefore);
+    expect(device.configuration.enabledSensors).toEqual(['temperature', 'humidity']);
+    expect(config.reported).toMatchObject({ reportingIntervalSeconds: 7, enabledSensors: ['temperature', 'humidity'] });
   });
 });
