@@ -110,8 +110,12 @@ async function buildEmptyHandler(dir: string): Promise<string> {
   return outfile;
 }
 
+/** Wall-clock milliseconds of the last `initMs` call's whole process: node's own start, the require, the exit. */
+let lastProcessMs = Number.NaN;
+
 /** Milliseconds a fresh node process spends requiring the module, as Lambda's init phase does. */
 function initMs(file: string, environment: Record<string, string>): number {
+  const spawnedAt = process.hrtime.bigint();
   const script =
     'const t=process.hrtime.bigint();const m=require(process.argv[1]);' +
     "if(typeof m.handler!=='function')throw new Error('no handler export');" +
@@ -127,6 +131,7 @@ function initMs(file: string, environment: Record<string, string>): number {
     encoding: 'utf8',
     timeout: 30_000,
   });
+  lastProcessMs = Number(process.hrtime.bigint() - spawnedAt) / 1e6;
   if (run.status !== 0) throw new Error(`${file}: ${run.stderr.trim().split('\n').slice(-3).join(' ')}`);
   return Number(run.stdout);
 }
@@ -145,14 +150,24 @@ export async function runColdStart(options: { skipPackage?: boolean } = {}): Pro
     const deployedOptions = { NODE_OPTIONS: '--enable-source-maps' };
     const emptySamples: number[] = [];
     const samples = new Map<string, number[]>(functions.map((f) => [f.file, []]));
+    // The same modules without --enable-source-maps: what reading the source maps at load costs.
+    const plainEmptySamples: number[] = [];
+    // Whole fresh processes (node start + require + exit), closer to what Lambda's INIT duration covers.
+    const emptyProcessSamples: number[] = [];
+    const processSamples = new Map<string, number[]>(functions.map((f) => [f.file, []]));
+    const plainSamples = new Map<string, number[]>(functions.map((f) => [f.file, []]));
     const errors = new Map<string, string>();
     // Rounds interleave the empty handler with every function, so drift of the machine hits both alike.
     for (let round = 0; round < RUNS; round++) {
       emptySamples.push(initMs(emptyFile, deployedOptions));
+      emptyProcessSamples.push(lastProcessMs);
+      plainEmptySamples.push(initMs(emptyFile, {}));
       for (const f of functions) {
         if (errors.has(f.file)) continue;
         try {
           samples.get(f.file)?.push(initMs(f.file, { ...f.environment, ...deployedOptions }));
+          processSamples.get(f.file)?.push(lastProcessMs);
+          plainSamples.get(f.file)?.push(initMs(f.file, f.environment));
         } catch (error) {
           errors.set(f.file, (error as Error).message);
         }
@@ -160,6 +175,7 @@ export async function runColdStart(options: { skipPackage?: boolean } = {}): Pro
     }
     const emptyMs = median(emptySamples);
     const emptyBytes = statSync(emptyFile).size;
+    const plainEmptyMs = median(plainEmptySamples);
     const rows = functions.map((f) => {
       const ms = median(samples.get(f.file) ?? []);
       return {
@@ -171,6 +187,10 @@ export async function runColdStart(options: { skipPackage?: boolean } = {}): Pro
         awsSdkSourceShare: Math.round(f.awsSdkSourceShare * 1000) / 1000,
         initMsMedian: Math.round(ms * 100) / 100,
         initRatio: ratio(ms, emptyMs),
+        processMsMedian: Math.round(median(processSamples.get(f.file) ?? []) * 100) / 100,
+        processRatio: ratio(median(processSamples.get(f.file) ?? []), median(emptyProcessSamples)),
+        initMsMedianWithoutSourceMaps: Math.round(median(plainSamples.get(f.file) ?? []) * 100) / 100,
+        initRatioWithoutSourceMaps: ratio(median(plainSamples.get(f.file) ?? []), plainEmptyMs),
         error: errors.get(f.file),
       };
     });
@@ -198,6 +218,24 @@ export async function runColdStart(options: { skipPackage?: boolean } = {}): Pro
         met: null,
       },
       {
+        benchmark: 'cold-start',
+        measure: 'whole fresh process (node start + require), median function',
+        subject: `${Math.round(median(measured.map((r) => r.processMsMedian)) * 100) / 100} ms`,
+        baseline: `${Math.round(median(emptyProcessSamples) * 100) / 100} ms (empty handler)`,
+        ratio: ratio(median(measured.map((r) => r.processMsMedian)), median(emptyProcessSamples)),
+        target: `≤ ${TARGET}×`,
+        met: null,
+      },
+      {
+        benchmark: 'cold-start',
+        measure: 'module init, median function, without --enable-source-maps',
+        subject: `${Math.round(median(measured.map((r) => r.initMsMedianWithoutSourceMaps)) * 100) / 100} ms`,
+        baseline: `${Math.round(plainEmptyMs * 100) / 100} ms (empty handler)`,
+        ratio: ratio(median(measured.map((r) => r.initMsMedianWithoutSourceMaps)), plainEmptyMs),
+        target: `≤ ${TARGET}×`,
+        met: null,
+      },
+      {
         benchmark: 'bundle-size',
         measure: `bundle bytes, median of ${rows.length} functions (largest ${Math.max(...bytes).toLocaleString('en-US')})`,
         subject: `${median(bytes).toLocaleString('en-US')} B`,
@@ -216,7 +254,13 @@ export async function runColdStart(options: { skipPackage?: boolean } = {}): Pro
         runs: RUNS,
         nodeOptions: deployedOptions.NODE_OPTIONS,
         esbuildOptions: SERVICE_ESBUILD_OPTIONS,
-        emptyHandler: { bundleBytes: emptyBytes, initMsMedian: emptyMs, samples: emptySamples },
+        emptyHandler: {
+          bundleBytes: emptyBytes,
+          initMsMedian: emptyMs,
+          samples: emptySamples,
+          initMsMedianWithoutSourceMaps: plainEmptyMs,
+          processMsMedian: median(emptyProcessSamples),
+        },
         awsSdkBundled: rows.some((r) => r.awsSdkSourceShare > 0),
         functions: rows,
       },

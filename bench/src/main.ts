@@ -2,6 +2,7 @@ import { runColdStart } from './cold-start-bench';
 import { runCost } from './cost/cost-bench';
 import { runIotSql } from './iot-sql-bench';
 import { type BenchResult, regenerateTables, writeResult } from './results';
+import { runThroughput } from './throughput-bench';
 
 /** Every benchmark, in the order `pnpm bench` runs them. Each takes the arguments after its name. */
 const BENCHMARKS: Record<string, (argv: string[]) => Promise<BenchResult>> = {
@@ -12,6 +13,7 @@ const BENCHMARKS: Record<string, (argv: string[]) => Promise<BenchResult>> = {
   },
   'iot-sql': async () => runIotSql(),
   'cold-start': async (argv) => runColdStart({ skipPackage: argv.includes('--skip-package') }),
+  throughput: async () => runThroughput(),
 };
 
 async function main(): Promise<void> {
