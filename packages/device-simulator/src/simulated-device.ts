@@ -137,7 +137,22 @@ export class SimulatedDevice {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.client?.endAsync().catch(() => undefined);
+    const client = this.client;
+    if (client) {
+      // A clean DISCONNECT when the broker answers; without one (it went away first) the socket is just dropped.
+      let timeout: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        client.endAsync().then(
+          () => true,
+          () => false,
+        ),
+        new Promise<boolean>((resolve) => {
+          timeout = setTimeout(() => resolve(false), 2_000);
+        }),
+      ]);
+      clearTimeout(timeout);
+      if (!ended) client.end(true);
+    }
     this.stats.connected = false;
   }
 

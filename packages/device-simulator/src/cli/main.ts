@@ -112,8 +112,9 @@ async function main(argv: string[]): Promise<number> {
   };
   const ticker = setInterval(show, interactive ? 500 : 10_000);
   await new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
+    // Listeners that stay: tsx's loader exits at once on a signal that no listener of the program handles.
+    process.on('SIGINT', () => done());
+    process.on('SIGTERM', () => done());
   });
   clearInterval(ticker);
   show();
