@@ -113,6 +113,25 @@ describe('a simulated fleet on the local cloud', () => {
     expect(fleet.stats().commandsAnswered).toBe(1);
   });
 
+  it('rejects a command for a sensor it does not have, with the reason', async () => {
+    // Prepare
+    const sent = await api<Command>(`/devices/${first}/commands`, {
+      as: user,
+      method: 'POST',
+      json: { name: 'sampleNow', parameters: { sensors: ['co2'] } },
+    });
+    expect(sent.status).toBe(202);
+
+    // Act
+    const command = await eventually('the refusal of the command', async () => {
+      const answer = await api<Command>(`/devices/${first}/commands/${sent.body.commandId}`, { as: user });
+      return answer.body.status === 'rejected' ? answer.body : undefined;
+    });
+
+    // Assess
+    expect(command.result?.error).toEqual({ code: 'UnknownSensor', message: 'This device has no sensor co2' });
+  });
+
   it('reconnects after losing its connection, and still follows its shadow', async () => {
     // Prepare
     const device = deviceNamed(second);
