@@ -1,6 +1,7 @@
 import { runColdStart } from './cold-start-bench';
 import { runCost } from './cost/cost-bench';
 import { runIotSql } from './iot-sql-bench';
+import { runLatency } from './latency-bench';
 import { type BenchResult, regenerateTables, writeResult } from './results';
 import { runThroughput } from './throughput-bench';
 
@@ -14,6 +15,7 @@ const BENCHMARKS: Record<string, (argv: string[]) => Promise<BenchResult>> = {
   'iot-sql': async () => runIotSql(),
   'cold-start': async (argv) => runColdStart({ skipPackage: argv.includes('--skip-package') }),
   throughput: async () => runThroughput(),
+  'alert-latency': async () => runLatency(),
 };
 
 async function main(): Promise<void> {
