@@ -1,4 +1,5 @@
 import { runColdStart } from './cold-start-bench';
+import { runConnections } from './connections-bench';
 import { runCost } from './cost/cost-bench';
 import { runIotSql } from './iot-sql-bench';
 import { runLatency } from './latency-bench';
@@ -16,6 +17,7 @@ const BENCHMARKS: Record<string, (argv: string[]) => Promise<BenchResult>> = {
   'cold-start': async (argv) => runColdStart({ skipPackage: argv.includes('--skip-package') }),
   throughput: async () => runThroughput(),
   'alert-latency': async () => runLatency(),
+  connections: async () => runConnections(),
 };
 
 async function main(): Promise<void> {
