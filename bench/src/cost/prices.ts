@@ -1,10 +1,11 @@
 /**
  * AWS list prices, us-east-1, on-demand, without free tiers or savings plans.
  *
- * Each entry names its pricing page and the day it was read. The pages were read on 2026-11-26 from stored copies of
- * the public pages (the store keeps no capture date, so the date is the day of reading, not of the copy). Where the
- * stored copy shows the metering rule but not the figure (`figureOnPage: false`), the figure is the published list
- * price the page carries; check it against the live page before relying on it.
+ * Each entry names its pricing page and the day it was looked up (2026-11-26), in stored copies of public pages;
+ * the store keeps no capture date. Copies of the Kinesis Data Streams, Firehose and IoT Core metering pages were
+ * found and show the metering rules used here (1 KB and 5 KB rounding, Basic Ingest); no entry's figure was seen on
+ * a stored copy of its AWS page (`figureOnPage: false`): each is the published list price, to be checked against the
+ * live page before the bill is quoted. Third-party copies that show the same figure are named in `note`.
  */
 export interface Price {
   /** US dollars per `unit`. */
@@ -22,7 +23,7 @@ const IOT_CORE = 'https://aws.amazon.com/iot-core/pricing/';
 const IOT_CORE_DETAILS = 'https://aws.amazon.com/iot-core/pricing/additional-details/';
 const LAMBDA = 'https://aws.amazon.com/lambda/pricing/';
 const KINESIS = 'https://aws.amazon.com/kinesis/data-streams/pricing/';
-const FIREHOSE = 'https://aws.amazon.com/firehose/pricing/';
+const FIREHOSE = 'https://aws.amazon.com/kinesis/data-firehose/pricing/';
 const DYNAMODB = 'https://aws.amazon.com/dynamodb/pricing/on-demand/';
 const SNS = 'https://aws.amazon.com/sns/pricing/';
 const S3 = 'https://aws.amazon.com/s3/pricing/';
