@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { runColdStart } from './cold-start-bench';
 import { runConnections } from './connections-bench';
 import { runCost } from './cost/cost-bench';
@@ -32,14 +34,26 @@ async function main(): Promise<void> {
     console.log(runCost(rest).markdown);
     return;
   }
-  const names = name ? [name] : Object.keys(BENCHMARKS);
-  for (const benchmark of names) {
-    const started = Date.now();
-    console.log(`\n== ${benchmark}`);
-    const result = await (BENCHMARKS[benchmark] as (argv: string[]) => Promise<BenchResult>)(name ? rest : []);
-    const file = writeResult(result);
-    console.log(`${benchmark}: ${file} (${Math.round((Date.now() - started) / 1000)} s)`);
+  if (!name) {
+    // Each benchmark in a fresh process: memory figures (RSS) must not carry what an earlier benchmark left behind.
+    const failed: string[] = [];
+    for (const benchmark of Object.keys(BENCHMARKS)) {
+      try {
+        execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), benchmark], {
+          stdio: 'inherit',
+        });
+      } catch {
+        failed.push(benchmark);
+      }
+    }
+    if (failed.length > 0) throw new Error(`failed: ${failed.join(', ')} (the others' results are written)`);
+    return;
   }
+  const started = Date.now();
+  console.log(`\n== ${name}`);
+  const result = await (BENCHMARKS[name] as (argv: string[]) => Promise<BenchResult>)(rest);
+  const file = writeResult(result);
+  console.log(`${name}: ${file} (${Math.round((Date.now() - started) / 1000)} s)`);
   regenerateTables();
 }
 
