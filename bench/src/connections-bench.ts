@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultExtensions, startLocalCloud } from '@iot/local-cloud';
 import { Aedes } from 'aedes';
-import { type BenchResult, machine, REPO_DIR, type SummaryRow } from './results';
+import { startBenchCloud } from './bench-cloud';
+import { type BenchResult, machine, type SummaryRow } from './results';
 import { ratio } from './stats';
 
 const TARGET = 10_000;
@@ -77,17 +76,7 @@ async function bareBroker(): Promise<Held> {
 }
 
 async function localCloud(): Promise<Held> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'iot-bench-connections-'));
-  const cloud = await startLocalCloud({
-    root: REPO_DIR,
-    dataDir,
-    edgePort: 0,
-    apiPort: 0,
-    mqttPort: 0,
-    extensions: defaultExtensions(),
-    functionLogs: false,
-    logger: { info: () => {}, warn: () => {} },
-  });
+  const { cloud, dataDir } = await startBenchCloud('connections');
   try {
     const port = Number(new URL(cloud.endpoints.mqtt as string).port);
     return await holdConnections(port);

@@ -1,13 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { defaultExtensions, startLocalCloud } from '@iot/local-cloud';
 import { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { type BenchResult, machine, REPO_DIR, type SummaryRow } from './results';
+import { edgeClientConfig, PIPELINE_TIMING, startBenchCloud } from './bench-cloud';
+import { type BenchResult, machine, type SummaryRow } from './results';
 import { percentile, ratio } from './stats';
 
 const SAMPLES = 40;
@@ -137,23 +135,8 @@ export async function runLatency(): Promise<BenchResult> {
   console.log(
     `bare broker publish→receive p50 ${percentile(bare, 50).toFixed(2)} ms p99 ${percentile(bare, 99).toFixed(2)} ms`,
   );
-  const dataDir = await mkdtemp(join(tmpdir(), 'iot-bench-latency-'));
-  const cloud = await startLocalCloud({
-    root: REPO_DIR,
-    dataDir,
-    edgePort: 0,
-    apiPort: 0,
-    mqttPort: 0,
-    timing: { firehoseBufferIntervalMs: 1000, tumblingWindowSeconds: 3, maximumBatchingWindowSeconds: 0 },
-    extensions: defaultExtensions(),
-    functionLogs: false,
-    logger: { info: () => {}, warn: () => {} },
-  });
-  const sns = new SNSClient({
-    endpoint: cloud.endpoints.edge,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
+  const { cloud, dataDir } = await startBenchCloud('latency', PIPELINE_TIMING);
+  const sns = new SNSClient(edgeClientConfig(cloud));
   const mqttUrl = cloud.endpoints.mqtt as string;
   const clients: MqttClient[] = [];
   try {

@@ -1,12 +1,12 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { defaultExtensions, type LocalCloud, startLocalCloud } from '@iot/local-cloud';
+import type { LocalCloud } from '@iot/local-cloud';
 import { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { type BenchResult, machine, REPO_DIR, type SummaryRow } from './results';
+import { edgeClientConfig, PIPELINE_TIMING, startBenchCloud } from './bench-cloud';
+import { type BenchResult, machine, type SummaryRow } from './results';
 import { ratio } from './stats';
 
 /** Seconds each side publishes for. */
@@ -131,27 +131,12 @@ async function aggregatedCount(cloud: LocalCloud, dynamodb: DynamoDBClient, pref
 
 /** Subject: the same publishers into the local cloud with every service deployed. */
 async function pipeline(): Promise<Record<string, number | boolean>> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'iot-bench-throughput-'));
   let peakRss = 0;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 100);
-  const cloud = await startLocalCloud({
-    root: REPO_DIR,
-    dataDir,
-    edgePort: 0,
-    apiPort: 0,
-    mqttPort: 0,
-    timing: { firehoseBufferIntervalMs: 1000, tumblingWindowSeconds: 3, maximumBatchingWindowSeconds: 0 },
-    extensions: defaultExtensions(),
-    functionLogs: false,
-    logger: { info: () => {}, warn: () => {} },
-  });
-  const dynamodb = new DynamoDBClient({
-    endpoint: cloud.endpoints.edge,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
+  const { cloud, dataDir } = await startBenchCloud('throughput', PIPELINE_TIMING);
+  const dynamodb = new DynamoDBClient(edgeClientConfig(cloud));
   try {
     const rssAtStart = process.memoryUsage().rss;
     const prefix = `bench${Date.now().toString(36)}`;

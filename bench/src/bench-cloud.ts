@@ -1,0 +1,42 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultExtensions, type LocalCloud, type LocalTiming, startLocalCloud } from '@iot/local-cloud';
+import { REPO_DIR } from './results';
+
+/** Short windows and buffers, so a pipeline benchmark sees its messages through within seconds. */
+export const PIPELINE_TIMING: LocalTiming = {
+  firehoseBufferIntervalMs: 1000,
+  tumblingWindowSeconds: 3,
+  maximumBatchingWindowSeconds: 0,
+};
+
+/** AWS SDK client settings for the local cloud's edge endpoint. */
+export const edgeClientConfig = (cloud: LocalCloud) => ({
+  endpoint: cloud.endpoints.edge,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+});
+
+/**
+ * The whole local cloud as `pnpm start` runs it (every service, the IoT Core, Cognito, schedules), on free ports and a
+ * data folder of its own, with function logs kept out of the console. The caller closes it and removes the folder.
+ */
+export async function startBenchCloud(
+  name: string,
+  timing?: LocalTiming,
+): Promise<{ cloud: LocalCloud; dataDir: string }> {
+  const dataDir = await mkdtemp(join(tmpdir(), `iot-bench-${name}-`));
+  const cloud = await startLocalCloud({
+    root: REPO_DIR,
+    dataDir,
+    edgePort: 0,
+    apiPort: 0,
+    mqttPort: 0,
+    ...(timing ? { timing } : {}),
+    extensions: defaultExtensions(),
+    functionLogs: false,
+    logger: { info: () => {}, warn: () => {} },
+  });
+  return { cloud, dataDir };
+}
