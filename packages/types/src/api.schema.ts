@@ -27,7 +27,11 @@ export type ProblemDetails = z.infer<typeof ProblemDetailsSchema>;
 /** `PUT /devices/{deviceId}/config`: the configuration to make desired; at least one field. */
 export const PutDeviceConfigRequestSchema = DeviceConfigurationSchema.refine(
   (config) => Object.keys(config).length > 0,
-  'must set at least one configuration field',
+  {
+    message: 'must set at least one configuration field',
+    // Only when the fields themselves are valid: `{"volume": 11}` is an unknown field, not an empty change.
+    when: (payload) => payload.issues.length === 0,
+  },
 );
 export type PutDeviceConfigRequest = z.infer<typeof PutDeviceConfigRequestSchema>;
 

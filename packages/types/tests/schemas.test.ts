@@ -99,6 +99,8 @@ describe('device configuration', () => {
     expect(DeviceConfigurationSchema.parse({ reportingIntervalSeconds: 60 })).toEqual({ reportingIntervalSeconds: 60 });
     expect(DeviceConfigurationSchema.safeParse({ reportingIntervalSeconds: 60, colour: 'red' }).success).toBe(false);
     expect(PutDeviceConfigRequestSchema.safeParse({}).success).toBe(false);
+    const unknownOnly = PutDeviceConfigRequestSchema.safeParse({ volume: 11 });
+    expect(unknownOnly.success ? '' : summarizeIssues(unknownOnly.error)).toBe('Unrecognized key: "volume"');
     expect(DeviceConfigurationSchema.safeParse({ localThresholds: { temperature: { min: 10, max: 5 } } }).success).toBe(
       false,
     );
