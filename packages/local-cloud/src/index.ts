@@ -18,6 +18,7 @@ export * from './iot/local-iot-core';
 export { RulesEngine, TopicRuleRegistry } from './iot/rules';
 export * from './iot/shadow';
 export * from './local-cloud';
+export { JsonSnapshotFile } from './persistence/json-snapshot-file';
 export * from './providers';
 export type { HealthReport, StackHealth } from './runtime/health';
 export { PortInUseError } from './runtime/ports';

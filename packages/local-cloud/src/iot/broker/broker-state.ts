@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { AedesPublishPacket, Subscription } from 'aedes';
-import { JsonSnapshotFile } from '../../services/sqs/json-snapshot-file';
+import { JsonSnapshotFile } from '../../persistence/json-snapshot-file';
 
 /** How the broker's state is read from and put back into aedes' persistence. */
 export interface BrokerStateStore {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { AwsServiceError, DEFAULT_REGION, LOCAL_ACCOUNT_ID } from '../../edge/aws-service';
-import { JsonSnapshotFile } from '../../services/sqs/json-snapshot-file';
+import { JsonSnapshotFile } from '../../persistence/json-snapshot-file';
 
 export interface Thing {
   thingName: string;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type CompiledRule, compileRule, SqlParseError, type SqlVersion } from '@iot/iot-sql';
 import { DEFAULT_REGION, LOCAL_ACCOUNT_ID } from '../../edge/aws-service';
-import { JsonSnapshotFile } from '../../services/sqs/json-snapshot-file';
+import { JsonSnapshotFile } from '../../persistence/json-snapshot-file';
 import { type CompiledAction, compileAction, isSupportedAction } from './rule-actions';
 import { InvalidTopicRuleError, SqlParseRuleError, TopicRuleExistsError, TopicRuleNotFoundError } from './rule-errors';
 

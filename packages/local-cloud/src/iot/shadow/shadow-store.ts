@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Flushable } from '../../contracts';
-import { JsonSnapshotFile } from '../../services/sqs/json-snapshot-file';
+import { JsonSnapshotFile } from '../../persistence/json-snapshot-file';
 import {
   applyUpdate,
   type DeleteAcceptedDocument,

@@ -9,7 +9,7 @@ import {
   type TopicPublisher,
 } from '../../contracts';
 import { AwsServiceError, DEFAULT_REGION, LOCAL_ACCOUNT_ID } from '../../edge/aws-service';
-import { JsonSnapshotFile } from '../sqs/json-snapshot-file';
+import { JsonSnapshotFile } from '../../persistence/json-snapshot-file';
 import { FilterPolicyError, type FilterPolicyScope, matchesFilterPolicy, parseFilterPolicy } from './filter-policy';
 import { DEFAULT_HTTP_RETRY, type HttpRetryPolicy, postNotification } from './http-delivery';
 import {

@@ -2,7 +2,6 @@
  * The local SQS: standard queues with visibility timeouts, long polling, retention and dead-letter queues, on the
  * wire (AWS JSON 1.0) and in-process.
  */
-export { JsonSnapshotFile } from './json-snapshot-file';
 export { md5OfMessageAttributes, type SqsMessageAttribute } from './sqs-md5';
 export { SqsService } from './sqs-service';
 export {

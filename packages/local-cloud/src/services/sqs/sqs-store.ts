@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type Flushable, type MessageAttributeValue, parseArn, type QueueSender } from '../../contracts';
 import { AwsServiceError, DEFAULT_REGION, LOCAL_ACCOUNT_ID } from '../../edge/aws-service';
-import { JsonSnapshotFile } from './json-snapshot-file';
+import { JsonSnapshotFile } from '../../persistence/json-snapshot-file';
 import { md5Hex, md5OfMessageAttributes, type SqsMessageAttribute } from './sqs-md5';
 
 /** A queue as callers name it: its name, its ARN or its URL. */
