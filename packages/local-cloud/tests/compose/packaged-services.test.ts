@@ -149,12 +149,12 @@ describe('pnpm run package', () => {
   });
 
   it('gives tables, queues, topics and streams deterministic names <service>-<stage>-<name>', () => {
-    const named: [string, string, string][] = [
-      ['AWS::DynamoDB::Table', 'TableName', ''],
-      ['AWS::SQS::Queue', 'QueueName', ''],
-      ['AWS::SNS::Topic', 'TopicName', ''],
-      ['AWS::Kinesis::Stream', 'Name', ''],
-      ['AWS::KinesisFirehose::DeliveryStream', 'DeliveryStreamName', ''],
+    const named: [string, string][] = [
+      ['AWS::DynamoDB::Table', 'TableName'],
+      ['AWS::SQS::Queue', 'QueueName'],
+      ['AWS::SNS::Topic', 'TopicName'],
+      ['AWS::Kinesis::Stream', 'Name'],
+      ['AWS::KinesisFirehose::DeliveryStream', 'DeliveryStreamName'],
     ];
     for (const name of Object.keys(services)) {
       for (const [type, property] of named) {
