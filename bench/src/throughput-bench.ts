@@ -104,6 +104,16 @@ async function endedInvocations(dataDir: string, match: RegExp): Promise<number>
   return ended;
 }
 
+/** Execution environments each function started (its `INIT_START` lines), as `environments.<function>`. */
+async function environmentsStarted(dataDir: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const file of await readdir(join(dataDir, 'logs')).catch(() => [] as string[])) {
+    const text = await readFile(join(dataDir, 'logs', file), 'utf8').catch(() => '');
+    counts[`environments.${file.replace(/\.log$/, '')}`] = (text.match(/\bINIT_START /g) ?? []).length;
+  }
+  return counts;
+}
+
 /** Readings of `temperature` the metrics table holds for the bench devices (the sum of their windows' counts). */
 async function aggregatedCount(cloud: LocalCloud, dynamodb: DynamoDBClient, prefix: string): Promise<number> {
   const table = cloud.deployed['telemetry-analytics']?.outputs.MetricsTableName;
@@ -133,7 +143,7 @@ async function aggregatedCount(cloud: LocalCloud, dynamodb: DynamoDBClient, pref
 async function pipeline(): Promise<Record<string, number | boolean>> {
   let peakRss = 0;
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 100);
   const { cloud, dataDir } = await startBenchCloud('throughput', PIPELINE_TIMING);
   const dynamodb = new DynamoDBClient(edgeClientConfig(cloud));
@@ -154,6 +164,7 @@ async function pipeline(): Promise<Record<string, number | boolean>> {
       await new Promise((r) => setTimeout(r, 1000));
     }
     const seconds = (doneAt - started) / 1000;
+    const environments = await environmentsStarted(dataDir);
     const processed = Math.min(aggregated, evaluated);
     return {
       published: run.published,
@@ -165,6 +176,7 @@ async function pipeline(): Promise<Record<string, number | boolean>> {
       secondsUntilProcessed: seconds,
       processedPerSecond: processed / seconds,
       rssAtStartMiB: rssAtStart / 2 ** 20,
+      ...environments,
       peakRssMiB: peakRss / 2 ** 20,
     };
   } finally {

@@ -26,6 +26,11 @@ export interface LambdaInvoker {
    * then sent to the function's on-failure destination or DLQ) and resolves once it is queued, with `payload` undefined.
    */
   invoke(functionArnOrName: string, event: unknown, type: 'RequestResponse' | 'Event'): Promise<InvokeResult>;
+  /**
+   * The same with the event already as JSON text (the bytes a rule or a stream produced), which is passed on as is
+   * rather than parsed and serialised again. The caller vouches that it is JSON.
+   */
+  invokeJson?(functionArnOrName: string, json: string, type: 'RequestResponse' | 'Event'): Promise<InvokeResult>;
 }
 
 export interface MessageAttributeValue {

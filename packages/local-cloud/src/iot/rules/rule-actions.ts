@@ -166,8 +166,14 @@ export function compileAction(entry: Record<string, unknown>, sqlVersion: SqlVer
         resource: functionArn,
         async run(context, targets) {
           if (!targets.lambda) throw missing('Lambda');
-          // The rules engine invokes asynchronously (InvocationType Event), as AWS IoT does.
-          const result = await targets.lambda.invoke(functionArn(context), jsonEvent(context), 'Event');
+          // The rules engine invokes asynchronously (InvocationType Event), as AWS IoT does. A JSON result is sent
+          // as the text the SELECT produced.
+          const lambda = targets.lambda;
+          const serialized = serializeOutput(context.output);
+          const result =
+            typeof serialized === 'string' && lambda.invokeJson
+              ? await lambda.invokeJson(functionArn(context), serialized, 'Event')
+              : await lambda.invoke(functionArn(context), jsonEvent(context), 'Event');
           if (!result.ok) throw new Error(`${result.error.errorType}: ${result.error.errorMessage}`);
         },
       };

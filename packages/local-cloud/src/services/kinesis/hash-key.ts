@@ -27,6 +27,21 @@ export function partitionKeyHash(partitionKey: string): bigint {
   return BigInt(`0x${createHash('md5').update(partitionKey, 'utf8').digest('hex')}`);
 }
 
+/** The hash keys of recently used partition keys: producers reuse a few keys (a device id) for many records. */
+const recentHashes = new Map<string, bigint>();
+const RECENT_HASHES_KEPT = 10_000;
+
+/** {@link partitionKeyHash}, remembered for the last partition keys seen (the cache is emptied when full). */
+export function cachedPartitionKeyHash(partitionKey: string): bigint {
+  let hash = recentHashes.get(partitionKey);
+  if (hash === undefined) {
+    if (recentHashes.size >= RECENT_HASHES_KEPT) recentHashes.clear();
+    hash = partitionKeyHash(partitionKey);
+    recentHashes.set(partitionKey, hash);
+  }
+  return hash;
+}
+
 /** Parses an ExplicitHashKey (a decimal string), or undefined when it is not one in the hash key space. */
 export function parseExplicitHashKey(value: string): bigint | undefined {
   if (!/^\d{1,39}$/.test(value)) return undefined;

@@ -1,4 +1,4 @@
-import { evenHashKeyRanges, type HashKeyRange, partitionKeyHash, rangeIndexOf } from './hash-key';
+import { cachedPartitionKeyHash, evenHashKeyRanges, type HashKeyRange, rangeIndexOf } from './hash-key';
 
 /** One data record as the stream holds it. */
 export interface KinesisRecord {
@@ -166,7 +166,7 @@ export class KinesisStream {
 
   /** The shard a record goes to: the one whose hash key range holds the MD5 of its partition key (or its explicit hash key). */
   shardFor(partitionKey: string, explicitHashKey?: bigint): KinesisShard {
-    const hashKey = explicitHashKey ?? partitionKeyHash(partitionKey);
+    const hashKey = explicitHashKey ?? cachedPartitionKeyHash(partitionKey);
     return this.shards[rangeIndexOf(this.ranges, hashKey)] as KinesisShard;
   }
 

@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { AwsServiceError } from '../../edge/aws-service';
 import type { ResolvedDefinition } from './function-definition';
 import type { FunctionLog } from './function-log';
@@ -13,7 +15,23 @@ export interface PoolSettings {
 interface Waiter {
   resolve(sandbox: Sandbox): void;
   reject(error: unknown): void;
+  since: number;
 }
+
+/** Environments that compute can run at once, one a core; environments that wait on I/O are not bound by it. */
+const CORES = availableParallelism();
+
+/** A function whose environments are busy at least this share of their invocations computes rather than waits. */
+const COMPUTING = 0.5;
+
+/** How long an invocation waits before it starts an environment while the function's init phase is not timed yet. */
+const UNTIMED_INIT_MS = 100;
+
+/** Weight of the newest duration in the running means. */
+const SMOOTHING = 0.2;
+
+const smoothed = (mean: number | undefined, value: number) =>
+  mean === undefined ? value : mean + SMOOTHING * (value - mean);
 
 export function throttled(): AwsServiceError {
   return new AwsServiceError('TooManyRequestsException', 'Rate Exceeded.', 429);
@@ -23,6 +41,12 @@ export function throttled(): AwsServiceError {
  * A created function: its current definition and code (a generation), and its pool of execution environments.
  * Invocations take an idle environment (warm), or start one (cold) while under the concurrency limit, or wait.
  * Environments of an older generation finish their invocation and are then ended.
+ *
+ * A cold start is made only when it pays off: once the function's warm invocations and init phase have been timed,
+ * an invocation that finds every environment busy waits for one of them if the invocations queued ahead of it would
+ * be done sooner than a new environment could initialise (a burst of short invocations is then served by a few warm
+ * environments instead of starting the limit's worth of environments, each loading its bundle again). An invocation
+ * that has waited longer than an init phase takes starts one in any case, so slow invocations scale out as before.
  */
 export class DeployedFunction {
   private readonly sandboxes = new Set<Sandbox>();
@@ -30,6 +54,12 @@ export class DeployedFunction {
   private readonly idleTimers = new Map<Sandbox, NodeJS.Timeout>();
   private waiters: Waiter[] = [];
   private closed = false;
+  /** Running means of warm invocation and init durations (ms), known once each has been timed. */
+  private warmMs: number | undefined;
+  private initMs: number | undefined;
+  /** Running mean of the share of warm invocations spent computing (see `InvocationOutcome.busyShare`). */
+  private busyShare: number | undefined;
+  private scaleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private spec: SandboxSpec,
@@ -82,7 +112,9 @@ export class DeployedFunction {
   async run(request: InvocationRequest, throttle: boolean): Promise<InvocationOutcome> {
     const sandbox = await this.acquire(throttle);
     try {
-      return await sandbox.invoke(request);
+      const outcome = await sandbox.invoke(request);
+      this.time(outcome);
+      return outcome;
     } finally {
       this.release(sandbox);
     }
@@ -95,6 +127,7 @@ export class DeployedFunction {
     this.waiters = [];
     for (const waiter of waiters)
       waiter.reject(new AwsServiceError('ServiceException', 'The local Lambda is closing', 500));
+    if (this.scaleTimer) clearTimeout(this.scaleTimer);
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
     this.idle = [];
@@ -104,12 +137,71 @@ export class DeployedFunction {
 
   private acquire(throttle: boolean): Promise<Sandbox> {
     if (this.closed) return Promise.reject(new AwsServiceError('ServiceException', 'The local Lambda is closing', 500));
-    const ready = this.takeIdle() ?? (this.sandboxes.size < this.limit ? this.spawn() : undefined);
+    const ready = this.takeIdle() ?? (this.coldStartPaysOff() ? this.spawn() : undefined);
     if (ready) return Promise.resolve(ready);
-    if (this.limit === 0 || (throttle && this.spec.definition.reservedConcurrency !== undefined)) {
+    const full = this.sandboxes.size >= this.limit;
+    if (this.limit === 0 || (throttle && full && this.spec.definition.reservedConcurrency !== undefined)) {
       return Promise.reject(throttled());
     }
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    const waiting = new Promise<Sandbox>((resolve, reject) =>
+      this.waiters.push({ resolve, reject, since: performance.now() }),
+    );
+    if (!full) this.scheduleScaleCheck();
+    return waiting;
+  }
+
+  /**
+   * Whether the function computes and has an environment a core already: more would share the same cores (each
+   * costing an init phase and a heap) without running more invocations at once.
+   */
+  private get computeBound(): boolean {
+    return this.busyShare !== undefined && this.busyShare >= COMPUTING && this.sandboxes.size >= CORES;
+  }
+
+  /** Updates the running means with a finished invocation. */
+  private time(outcome: InvocationOutcome): void {
+    if (outcome.initDurationMs !== undefined) {
+      if (!outcome.error) this.initMs = smoothed(this.initMs, outcome.initDurationMs);
+    } else if (!outcome.error) {
+      this.warmMs = smoothed(this.warmMs, outcome.durationMs);
+      if (outcome.busyShare !== undefined) this.busyShare = smoothed(this.busyShare, outcome.busyShare);
+    }
+  }
+
+  /**
+   * Whether one more waiting invocation should start an environment: there is room under the limit, and either the
+   * function has not been timed yet, or the invocations waiting (this one included) would keep the environments
+   * there are busy for longer than an init phase takes.
+   */
+  private coldStartPaysOff(): boolean {
+    if (this.sandboxes.size >= this.limit || this.computeBound) return false;
+    if (this.sandboxes.size === 0) return true;
+    // Until an init phase and a warm invocation have been timed, the scale check decides (after a short wait).
+    if (this.warmMs === undefined || this.initMs === undefined) return false;
+    const queuedMs = ((this.waiters.length + 1) * this.warmMs) / this.sandboxes.size;
+    return queuedMs > this.initMs;
+  }
+
+  /**
+   * While invocations wait under the limit, starts an environment for the oldest once it has waited longer than an
+   * init phase takes (or {@link UNTIMED_INIT_MS} before the first init has been timed, and then only when no
+   * environment is initialising: the first one's init time tells whether more pay off).
+   */
+  private scheduleScaleCheck(): void {
+    if (this.scaleTimer || this.closed) return;
+    const initMs = Math.max(1, this.initMs ?? UNTIMED_INIT_MS);
+    this.scaleTimer = setTimeout(() => {
+      this.scaleTimer = undefined;
+      const oldest = this.waiters[0];
+      if (!oldest || this.closed || this.sandboxes.size >= this.limit || this.computeBound) return;
+      const untimedInitRunning = this.initMs === undefined && [...this.sandboxes].some((s) => s.isInitialising);
+      if (!untimedInitRunning && performance.now() - oldest.since >= initMs) {
+        this.waiters.shift();
+        oldest.resolve(this.spawn());
+      }
+      if (this.waiters.length > 0) this.scheduleScaleCheck();
+    }, initMs);
+    this.scaleTimer.unref();
   }
 
   private release(sandbox: Sandbox): void {
@@ -133,8 +225,11 @@ export class DeployedFunction {
   /** Hands environments to waiting invocations while there is room. */
   private pump(): void {
     while (this.waiters.length > 0) {
-      const sandbox = this.takeIdle() ?? (this.sandboxes.size < this.limit ? this.spawn() : undefined);
-      if (!sandbox) return;
+      const sandbox = this.takeIdle() ?? (this.coldStartPaysOff() ? this.spawn() : undefined);
+      if (!sandbox) {
+        this.scheduleScaleCheck();
+        return;
+      }
       this.waiters.shift()?.resolve(sandbox);
     }
   }

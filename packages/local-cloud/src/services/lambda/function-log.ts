@@ -10,7 +10,8 @@ export const hostConsole: LogConsole = (line) => {
 
 /**
  * One function's log, the local CloudWatch log group: each line goes, prefixed with `[functionName]`, to the host
- * console and to `<logsDir>/<functionName>.log`. Writes are synchronous so the file holds a line once it is logged.
+ * console and to `<logsDir>/<functionName>.log`. Writes are synchronous so the file holds a line once it is written;
+ * an execution environment writes the lines of an invocation together (see `Sandbox`).
  */
 export class FunctionLog {
   private fd: number | undefined;
@@ -27,16 +28,24 @@ export class FunctionLog {
 
   /** Writes lines; a text with line breaks is several lines. */
   write(text: string): void {
-    const prefixed = text
-      .split('\n')
-      .map((line) => `[${this.functionName}] ${line}`)
-      .join('\n');
+    this.writeLines([text]);
+  }
+
+  /** Writes several texts at once (one write to the file), in order. */
+  writeLines(texts: readonly string[]): void {
+    if (texts.length === 0) return;
+    const prefix = `[${this.functionName}] `;
+    let block = '';
+    for (const text of texts) {
+      const prefixed = text.includes('\n') ? text.split('\n').join(`\n${prefix}`) : text;
+      block += `${prefix}${prefixed}\n`;
+      this.console?.(`${prefix}${prefixed}`);
+    }
     if (this.fd === undefined) {
       mkdirSync(this.logsDir, { recursive: true });
       this.fd = openSync(this.path, 'a');
     }
-    writeSync(this.fd, `${prefixed}\n`);
-    this.console?.(prefixed);
+    writeSync(this.fd, block);
   }
 
   close(): void {

@@ -42,6 +42,11 @@ export interface InvocationOutcome {
   logLines: string[];
   durationMs: number;
   initDurationMs?: number;
+  /**
+   * The share of the invocation's duration the environment's thread spent running code rather than waiting (its
+   * event loop utilisation over the invocation): near 1 for a function that computes, near 0 for one that waits on I/O.
+   */
+  busyShare?: number;
 }
 
 type WorkerMessage =
@@ -57,6 +62,9 @@ type WorkerMessage =
       /** The runtime exits after this result (an uncaught exception or unhandled rejection). */
       fatal?: boolean;
     };
+
+/** The longest a logged line waits to be written while its invocation runs. */
+const LOG_FLUSH_MS = 100;
 
 type InitOutcome = { ok: true; initDurationMs: number } | { ok: false; error: LambdaError; initDurationMs: number };
 
@@ -84,12 +92,16 @@ export class Sandbox {
   private readonly log: FunctionLog;
   private readonly definition: ResolvedDefinition;
   private alive = true;
+  private initEnded = false;
   private terminating = false;
   private lastRequestId = '-';
   private initReported = false;
   private maxMemoryUsedMb = 0;
   /** The lines of the invocation under way; the first one's include the init phase's. */
   private collector: string[] | undefined = [];
+  /** Lines recorded but not yet written to the log. */
+  private unwritten: string[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
   private endRun: ((end: RunEnd) => void) | undefined;
   private exited: Promise<void>;
   /** Called once when the environment ends, whatever the cause. */
@@ -117,10 +129,14 @@ export class Sandbox {
       },
     });
     this.record(`INIT_START Runtime Version: ${this.definition.runtime} (Node.js ${process.version})`);
+    this.writeLog();
 
     let initDone: (outcome: InitOutcome) => void = () => {};
     this.initialized = new Promise((resolve) => {
-      initDone = resolve;
+      initDone = (outcome) => {
+        this.initEnded = true;
+        resolve(outcome);
+      };
     });
     // Init Duration counts from the start of the environment, as Lambda's includes the runtime's own start.
     const spawned = performance.now();
@@ -150,6 +166,7 @@ export class Sandbox {
           this.record(error.errorMessage.replace(/^RequestId: -/, `RequestId: ${this.lastRequestId}`));
           this.record(error.errorType);
         }
+        this.writeLog();
         this.endRun?.({ kind: 'died', error });
         this.onEnd?.();
         this.onEnd = undefined;
@@ -161,6 +178,11 @@ export class Sandbox {
   /** The task root this environment runs from. */
   get codeDirectory(): string {
     return this.spec.code.directory;
+  }
+
+  /** True until the init phase (loading the handler module) has ended, well or not. */
+  get isInitialising(): boolean {
+    return !this.initEnded;
   }
 
   /** False once the environment has ended or is about to. */
@@ -189,6 +211,7 @@ export class Sandbox {
           `INIT_REPORT Init Duration: ${init.initDurationMs.toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${init.error.errorType}`,
         );
         await this.terminate();
+        this.writeLog();
         return { requestId, error: init.error, logLines: this.takeLines(), durationMs: 0, initDurationMs };
       }
     }
@@ -196,6 +219,7 @@ export class Sandbox {
     this.lastRequestId = requestId;
     this.record(`START RequestId: ${requestId} Version: ${FUNCTION_VERSION}`);
     const started = performance.now();
+    const utilisation = this.worker.performance.eventLoopUtilization();
     const end = await new Promise<RunEnd>((resolve) => {
       const timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
       this.endRun = (runEnd) => {
@@ -224,6 +248,7 @@ export class Sandbox {
     if (end.kind === 'result') {
       this.maxMemoryUsedMb = Math.max(this.maxMemoryUsedMb, end.message.memoryUsedMb);
       outcome = { requestId, logLines: [], durationMs, initDurationMs };
+      outcome.busyShare = this.worker.performance.eventLoopUtilization(utilisation).utilization;
       if (end.message.error) outcome.error = end.message.error;
       else outcome.payload = end.message.payload ?? 'null';
     } else if (end.kind === 'timeout') {
@@ -264,6 +289,7 @@ export class Sandbox {
         `\tMemory Size: ${this.definition.memorySizeMb} MB\tMax Memory Used: ${this.maxMemoryUsedMb} MB${init}${status}`,
     );
     outcome.logLines = this.takeLines();
+    this.writeLog();
     if (this.alive) this.worker.unref();
     return outcome;
   }
@@ -320,9 +346,22 @@ export class Sandbox {
     for (const line of this.lines.flush()) this.record(line);
   }
 
+  /**
+   * Keeps a line for the log; the lines of an invocation are written together when it ends (one write instead of one
+   * per line), and lines of a long invocation at most {@link LOG_FLUSH_MS} after they were logged.
+   */
   private record(line: string): void {
-    this.log.write(line);
+    this.unwritten.push(line);
+    this.flushTimer ??= setTimeout(() => this.writeLog(), LOG_FLUSH_MS).unref();
     this.collector?.push(line);
+  }
+
+  private writeLog(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const lines = this.unwritten;
+    this.unwritten = [];
+    this.log.writeLines(lines);
   }
 
   private takeLines(): string[] {
