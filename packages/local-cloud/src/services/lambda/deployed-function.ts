@@ -21,9 +21,6 @@ interface Waiter {
 /** Environments that compute can run at once, one a core; environments that wait on I/O are not bound by it. */
 const CORES = availableParallelism();
 
-/** A function whose environments are busy at least this share of their invocations computes rather than waits. */
-const COMPUTING = 0.5;
-
 /** How long an invocation waits before it starts an environment while the function's init phase is not timed yet. */
 const UNTIMED_INIT_MS = 100;
 
@@ -151,11 +148,13 @@ export class DeployedFunction {
   }
 
   /**
-   * Whether the function computes and has an environment a core already: more would share the same cores (each
-   * costing an init phase and a heap) without running more invocations at once.
+   * Whether the function already has the environments it takes to keep every core computing for it: with a share
+   * `b` of each invocation spent computing, `cores / b` environments. More would share the same cores (each costing
+   * an init phase and a heap) without running more invocations at once. A function that waits on I/O (`b` near 0)
+   * is bound only by its concurrency limit.
    */
   private get computeBound(): boolean {
-    return this.busyShare !== undefined && this.busyShare >= COMPUTING && this.sandboxes.size >= CORES;
+    return this.busyShare !== undefined && this.sandboxes.size * Math.max(this.busyShare, 0) >= CORES;
   }
 
   /** Updates the running means with a finished invocation. */
