@@ -43,8 +43,9 @@ export interface InvocationOutcome {
   durationMs: number;
   initDurationMs?: number;
   /**
-   * The share of the invocation's duration the environment's thread spent running code rather than waiting (its
-   * event loop utilisation over the invocation): near 1 for a function that computes, near 0 for one that waits on I/O.
+   * The share of the invocation the environment's thread spent running code rather than waiting (its event loop
+   * utilisation from the event's arrival to the answer, measured in the environment, so time the answer waits for the
+   * host does not count): near 1 for a function that computes, near 0 for one that waits on I/O.
    */
   busyShare?: number;
 }
@@ -59,6 +60,8 @@ type WorkerMessage =
       payload?: string;
       error?: LambdaError;
       memoryUsedMb: number;
+      /** The share of the invocation the environment's thread spent running code rather than waiting. */
+      busyShare?: number;
       /** The runtime exits after this result (an uncaught exception or unhandled rejection). */
       fatal?: boolean;
     };
@@ -231,7 +234,6 @@ export class Sandbox {
     this.lastRequestId = requestId;
     this.record(`START RequestId: ${requestId} Version: ${FUNCTION_VERSION}`);
     const started = performance.now();
-    const utilisation = this.worker.performance.eventLoopUtilization();
     const end = await new Promise<RunEnd>((resolve) => {
       const timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
       this.endRun = (runEnd) => {
@@ -260,7 +262,7 @@ export class Sandbox {
     if (end.kind === 'result') {
       this.maxMemoryUsedMb = Math.max(this.maxMemoryUsedMb, end.message.memoryUsedMb);
       outcome = { requestId, logLines: [], durationMs, initDurationMs };
-      outcome.busyShare = this.worker.performance.eventLoopUtilization(utilisation).utilization;
+      if (end.message.busyShare !== undefined) outcome.busyShare = end.message.busyShare;
       if (end.message.error) outcome.error = end.message.error;
       else outcome.payload = end.message.payload ?? 'null';
     } else if (end.kind === 'timeout') {

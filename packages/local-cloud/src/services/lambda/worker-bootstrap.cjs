@@ -8,13 +8,15 @@
  *
  * Messages from the host: `{ type: 'invoke', requestId, payload, deadline, invokedFunctionArn, clientContext }`.
  * Messages to the host: `{ type: 'log', text }`, `{ type: 'initialized' }`, `{ type: 'initFailed', error }`,
- * `{ type: 'result', requestId, payload | error, memoryUsedMb, fatal }` (`fatal`: the runtime exits after it).
+ * `{ type: 'result', requestId, payload | error, memoryUsedMb, busyShare, fatal }` (`fatal`: the runtime exits after
+ * it; `busyShare`: the share of the invocation this thread spent running code rather than waiting).
  */
 const { parentPort, workerData } = require('node:worker_threads');
 const { existsSync, readFileSync } = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { format, types } = require('node:util');
+const { performance } = require('node:perf_hooks');
 
 const {
   taskRoot,
@@ -160,6 +162,7 @@ function runInvocation(handler, message) {
     post({ type: 'result', requestId: message.requestId, error: toLambdaError(error), memoryUsedMb: memoryUsedMb() });
     return;
   }
+  const utilisation = performance.eventLoopUtilization();
   const invocation = {
     requestId: message.requestId,
     settled: false,
@@ -183,7 +186,15 @@ function runInvocation(handler, message) {
           };
         }
       }
-      post({ type: 'result', requestId: invocation.requestId, ...result, memoryUsedMb: memoryUsedMb(), fatal });
+      const busyShare = performance.eventLoopUtilization(utilisation).utilization;
+      post({
+        type: 'result',
+        requestId: invocation.requestId,
+        ...result,
+        memoryUsedMb: memoryUsedMb(),
+        busyShare,
+        fatal,
+      });
     },
   };
   current = invocation;
