@@ -157,6 +157,12 @@ export class DeployedFunction {
     return this.busyShare !== undefined && this.sandboxes.size * Math.max(this.busyShare, 0) >= CORES;
   }
 
+  private initialising(): number {
+    let count = 0;
+    for (const sandbox of this.sandboxes) if (sandbox.isInitialising) count++;
+    return count;
+  }
+
   /** Updates the running means with a finished invocation. */
   private time(outcome: InvocationOutcome): void {
     if (outcome.initDurationMs !== undefined) {
@@ -169,22 +175,22 @@ export class DeployedFunction {
 
   /**
    * Whether one more waiting invocation should start an environment: there is room under the limit, and either the
-   * function has not been timed yet, or the invocations waiting (this one included) would keep the environments
-   * there are busy for longer than an init phase takes.
+   * function has not been timed yet and fewer environments than cores are initialising, or the invocations waiting
+   * (this one included) would keep the environments there are busy for longer than an init phase takes.
    */
   private coldStartPaysOff(): boolean {
     if (this.sandboxes.size >= this.limit || this.computeBound) return false;
     if (this.sandboxes.size === 0) return true;
-    // Until an init phase and a warm invocation have been timed, the scale check decides (after a short wait).
-    if (this.warmMs === undefined || this.initMs === undefined) return false;
+    // Until an init phase and a warm invocation have been timed: as many initialising at once as there are cores.
+    if (this.warmMs === undefined || this.initMs === undefined) return this.initialising() < CORES;
     const queuedMs = ((this.waiters.length + 1) * this.warmMs) / this.sandboxes.size;
     return queuedMs > this.initMs;
   }
 
   /**
    * While invocations wait under the limit, starts an environment for the oldest once it has waited longer than an
-   * init phase takes (or {@link UNTIMED_INIT_MS} before the first init has been timed, and then only when no
-   * environment is initialising: the first one's init time tells whether more pay off).
+   * init phase takes (or {@link UNTIMED_INIT_MS} before the first init has been timed, and then only while fewer
+   * environments than cores are initialising: the first init times tell whether more pay off).
    */
   private scheduleScaleCheck(): void {
     if (this.scaleTimer || this.closed) return;
@@ -193,8 +199,8 @@ export class DeployedFunction {
       this.scaleTimer = undefined;
       const oldest = this.waiters[0];
       if (!oldest || this.closed || this.sandboxes.size >= this.limit || this.computeBound) return;
-      const untimedInitRunning = this.initMs === undefined && [...this.sandboxes].some((s) => s.isInitialising);
-      if (!untimedInitRunning && performance.now() - oldest.since >= initMs) {
+      const untimedInitsRunning = this.initMs === undefined && this.initialising() >= CORES;
+      if (!untimedInitsRunning && performance.now() - oldest.since >= initMs) {
         this.waiters.shift();
         oldest.resolve(this.spawn());
       }
