@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer, type Server } from 'node:net';
+import { loadavg } from 'node:os';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
@@ -131,6 +132,8 @@ function backgroundLoad(clients: MqttClient[], perSecond: number) {
 }
 
 export async function runLatency(): Promise<BenchResult> {
+  // The machine's 1-minute load average before and after: runs on a machine busy with other work are not comparable.
+  const loadBefore = loadavg()[0];
   const bare = await bareLatency();
   console.log(
     `bare broker publish→receive p50 ${percentile(bare, 50).toFixed(2)} ms p99 ${percentile(bare, 99).toFixed(2)} ms`,
@@ -238,6 +241,7 @@ export async function runLatency(): Promise<BenchResult> {
         underLoadMs: underLoad,
         backgroundOfferedPerSecond: sentInLoad / loadSeconds,
         error,
+        loadAverage: { before: loadBefore, after: loadavg()[0] },
       },
     };
   } finally {

@@ -1,5 +1,6 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -208,6 +209,8 @@ async function pipeline(): Promise<Record<string, number | boolean>> {
 }
 
 export async function runThroughput(): Promise<BenchResult> {
+  // The machine's 1-minute load average before and after: runs on a machine busy with other work are not comparable.
+  const loadBefore = loadavg()[0];
   const bare = await bareBroker();
   console.log(`bare broker: ${Math.round(bare.perSecond)} msg/s (${bare.received}/${bare.published} received)`);
   const subject = await pipeline();
@@ -238,6 +241,13 @@ export async function runThroughput(): Promise<BenchResult> {
     measuredAt: new Date().toISOString(),
     machine: machine(),
     summary,
-    details: { publishSeconds: PUBLISH_SECONDS, publishers: PUBLISHERS, inFlight: IN_FLIGHT, bare, pipeline: subject },
+    details: {
+      publishSeconds: PUBLISH_SECONDS,
+      publishers: PUBLISHERS,
+      inFlight: IN_FLIGHT,
+      bare,
+      pipeline: subject,
+      loadAverage: { before: loadBefore, after: loadavg()[0] },
+    },
   };
 }
