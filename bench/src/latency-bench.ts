@@ -8,6 +8,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { edgeClientConfig, PIPELINE_TIMING, startBenchCloud } from './bench-cloud';
 import { type BenchResult, machine, type SummaryRow } from './results';
 import { percentile, ratio } from './stats';
+import { loadNote } from './throughput-bench';
 
 const SAMPLES = 40;
 const BARE_SAMPLES = 400;
@@ -222,7 +223,7 @@ export async function runLatency(): Promise<BenchResult> {
         benchmark: 'alert-latency',
         measure: `the same under ~${BACKGROUND_PER_SECOND} msg/s of background telemetry, p50 / p99`,
         subject: underLoad.length
-          ? `${round(percentile(underLoad, 50))} / ${round(percentile(underLoad, 99))} ms`
+          ? `${round(percentile(underLoad, 50))} / ${round(percentile(underLoad, 99))} ms${loadNote(loadBefore)}`
           : `failed: ${error}`,
         baseline: `${round(percentile(bare, 50))} / ${round(bareP99)} ms (bare broker publish → receive)`,
         ratio: ratio(percentile(underLoad, 99), bareP99),

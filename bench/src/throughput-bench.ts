@@ -1,6 +1,6 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -208,6 +208,11 @@ async function pipeline(): Promise<Record<string, number | boolean>> {
   }
 }
 
+/** ` (load avg N)` when the machine was busy with other work (a 1-minute load average above its cores). */
+export function loadNote(load: number | undefined): string {
+  return load !== undefined && load > cpus().length ? ` (load avg ${Math.round(load)})` : '';
+}
+
 export async function runThroughput(): Promise<BenchResult> {
   // The machine's 1-minute load average before and after: runs on a machine busy with other work are not comparable.
   const loadBefore = loadavg()[0];
@@ -220,7 +225,7 @@ export async function runThroughput(): Promise<BenchResult> {
     {
       benchmark: 'throughput',
       measure: `messages/s fully processed (evaluated and aggregated), ${PUBLISHERS} publishers QoS 1, 200 B`,
-      subject: `${Math.round(processedPerSecond)}/s${subject.nothingLost ? '' : ' (messages missing)'}`,
+      subject: `${Math.round(processedPerSecond)}/s${subject.nothingLost ? '' : ' (messages missing)'}${loadNote(loadBefore)}`,
       baseline: `${Math.round(bare.perSecond)}/s (bare aedes)`,
       ratio: ratio(processedPerSecond, bare.perSecond),
       target: `≥ ${TARGET}×, nothing lost`,
