@@ -90,6 +90,12 @@ export class DeployedFunction {
 
   /** Switches to a new definition; environments of an older generation are replaced from the next invocation on. */
   update(spec: SandboxSpec): void {
+    if (spec.generation !== this.spec.generation) {
+      // New code or configuration: its timings are yet to be learnt.
+      this.warmMs = undefined;
+      this.initMs = undefined;
+      this.busyShare = undefined;
+    }
     this.spec = spec;
     for (const sandbox of this.idle.filter((s) => s.generation !== spec.generation)) this.discard(sandbox);
     this.pump();

@@ -240,7 +240,7 @@ export class LambdaRuntime implements LambdaInvoker {
   }
 
   /** The `LambdaInvoker` of the other local services: a synchronous call waits for room rather than throttle. */
-  invoke(functionArnOrName: string, event: unknown, type: 'RequestResponse' | 'Event'): Promise<InvokeResult> {
+  async invoke(functionArnOrName: string, event: unknown, type: 'RequestResponse' | 'Event'): Promise<InvokeResult> {
     return this.invokeJson(functionArnOrName, event === undefined ? '' : JSON.stringify(event), type);
   }
 

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import AdmZip from 'adm-zip';
 import type { InvokeResult } from '../../../src/contracts';
@@ -189,6 +190,29 @@ describe('the local Lambda runtime', () => {
     const second = payloadOf(b) as { instance: string };
     expect(first.instance).not.toBe(second.instance);
     expect(elapsed).toBeLessThan(1500);
+  });
+
+  it('serves a burst of invocations that compute with about one environment a core, not one per invocation', async () => {
+    // Prepare
+    const computing = `
+      const instance = Math.random().toString(36).slice(2);
+      exports.handler = async () => {
+        const until = Date.now() + 3;
+        while (Date.now() < until);
+        return { instance };
+      };`;
+    await lambda.runtime.createFunction(definition('computing', computing));
+    await lambda.runtime.invoke('computing', {}, 'RequestResponse');
+    await lambda.runtime.invoke('computing', {}, 'RequestResponse');
+
+    // Act
+    const results = await Promise.all(
+      Array.from({ length: 40 }, () => lambda.runtime.invoke('computing', {}, 'RequestResponse')),
+    );
+
+    // Assess
+    const instances = new Set(results.map((result) => (payloadOf(result) as { instance: string }).instance));
+    expect(instances.size).toBeLessThanOrEqual(Math.min(10, availableParallelism() + 1));
   });
 
   it('queues invocations over reserved concurrency instead of running more environments', async () => {
