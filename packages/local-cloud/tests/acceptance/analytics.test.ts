@@ -15,6 +15,7 @@ import {
   MqttPublisher,
   type RestApi,
   readJsonLines,
+  registerDevices,
   restApi,
   signIn,
   stackOutput,
@@ -183,6 +184,7 @@ interface PublishedWindow {
  */
 async function publishInOneWindow(attempt: number): Promise<PublishedWindow | undefined> {
   const ids = { a: `meter-${run}-${attempt}-a`, b: `meter-${run}-${attempt}-b`, c: `meter-${run}-${attempt}-c` };
+  await registerDevices(api, ...Object.values(ids));
   await waitFor('the start of a window', () => (Date.now() % windowMs < 100 ? true : undefined), {
     intervalMs: 5,
     timeoutMs: windowMs * 2,

@@ -81,6 +81,16 @@ export function restApi(stageUrl: string, user: SignedInUser) {
 
 export type RestApi = ReturnType<typeof restApi>;
 
+/** Registers devices to the API's user (`POST /devices`): only a device's owner may use its routes. */
+export async function registerDevices(api: RestApi, ...deviceIds: string[]): Promise<void> {
+  for (const deviceId of deviceIds) {
+    const answer = await api('/devices', { method: 'POST', json: { deviceId, type: 'sensor' } });
+    if (answer.status !== 201) {
+      throw new Error(`${deviceId} not registered: ${answer.status} ${JSON.stringify(answer.body)}`);
+    }
+  }
+}
+
 /** The topic a device publishes its telemetry on. */
 export const telemetryTopic = (deviceId: string) => `devices/${deviceId}/telemetry`;
 
