@@ -34,8 +34,11 @@ export interface StartedCloud {
   warnings: string[];
 }
 
-/** Starts the local cloud as `pnpm start` does, on free ports and a data folder of its own (or the one given). */
-export async function startCloud(dataDir?: string): Promise<StartedCloud> {
+/**
+ * Starts the local cloud as `pnpm start` does, on free ports and a data folder of its own (or the one given).
+ * `onLog` receives every line the cloud would print (its info and warnings).
+ */
+export async function startCloud(dataDir?: string, onLog?: (line: string) => void): Promise<StartedCloud> {
   const folder = dataDir ?? (await mkdtemp(join(tmpdir(), 'iot-local-acceptance-')));
   const warnings: string[] = [];
   let healthBeforeDeploy: Promise<{ status: number; body: unknown }> | undefined;
@@ -48,7 +51,13 @@ export async function startCloud(dataDir?: string): Promise<StartedCloud> {
     timing: FAST_TIMING,
     extensions: localCloudExtensions(),
     functionLogs: false,
-    logger: { info: () => {}, warn: (message) => void warnings.push(message) },
+    logger: {
+      info: (message) => onLog?.(message),
+      warn: (message) => {
+        warnings.push(message);
+        onLog?.(message);
+      },
+    },
     onProgress: (event) => {
       if (event.type === 'listening' && !healthBeforeDeploy) {
         healthBeforeDeploy = fetch(event.endpoints.health).then(async (r) => ({
