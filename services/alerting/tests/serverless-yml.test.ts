@@ -29,7 +29,9 @@ describe('serverless.yml', () => {
     );
 
     // Assess
-    expect((config.provider.environment as Record<string, unknown>).DEVICES_TABLE_NAME).toBe('${param:devicesTableName}');
+    expect((config.provider.environment as Record<string, unknown>).DEVICES_TABLE_NAME).toBe(
+      '${param:devicesTableName}',
+    );
     expect(deviceRoutes.length).toBeGreaterThan(0);
     for (const [name, fn] of deviceRoutes) {
       const reads = statementsOf(fn).filter((statement) => statement.Resource === '${param:devicesTableArn}');
