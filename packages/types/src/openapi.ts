@@ -255,7 +255,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     ...deviceRoute,
     requestBody: PutThresholdsRequestSchema,
     responses: { 200: { description: 'The rules that apply.', body: GetThresholdsResponseSchema } },
-    problems: [400, 415],
+    problems: [400, 403, 404, 415],
   },
   {
     service: 'alerting',
@@ -265,7 +265,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: 'The threshold rules that apply to one device: its own, and the fleet defaults for its other metrics.',
     ...deviceRoute,
     responses: { 200: { description: 'The rules that apply.', body: GetThresholdsResponseSchema } },
-    problems: [400],
+    problems: [400, 403, 404],
   },
   {
     service: 'alerting',
@@ -275,7 +275,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: 'Removes the threshold rules of one device, leaving it to the fleet defaults; answers what now applies.',
     ...deviceRoute,
     responses: { 200: { description: 'The rules that apply.', body: GetThresholdsResponseSchema } },
-    problems: [400],
+    problems: [400, 403, 404],
   },
   {
     service: 'alerting',
@@ -306,7 +306,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: 'The current alarm of each evaluated metric of one device.',
     ...deviceRoute,
     responses: { 200: { description: 'The alarms.', body: GetAlarmsResponseSchema } },
-    problems: [400],
+    problems: [400, 403, 404],
   },
   {
     service: 'alerting',
@@ -317,7 +317,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     ...deviceRoute,
     query: GetAlarmHistoryQuerySchema,
     responses: { 200: { description: 'A page of alarm changes.', body: AlarmHistoryPageSchema } },
-    problems: [400],
+    problems: [400, 403, 404],
   },
   {
     service: 'alerting',
@@ -339,7 +339,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     authenticated: true,
     pathParameters: AlarmPathSchema,
     responses: { 200: { description: 'The acknowledged alarm.', body: AlarmSchema } },
-    problems: [400, 404, 409],
+    problems: [400, 403, 404, 409],
   },
   {
     service: 'telemetry-analytics',
@@ -350,7 +350,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     ...deviceRoute,
     query: GetMetricsQuerySchema,
     responses: { 200: { description: 'A page of window metrics.', body: WindowMetricsPageSchema } },
-    problems: [400],
+    problems: [400, 403, 404],
   },
   {
     service: 'telemetry-analytics',
