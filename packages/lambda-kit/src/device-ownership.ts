@@ -46,7 +46,11 @@ export class DeviceNotOwnedError extends Error {
  * Throws unless `caller` owns the device: `DeviceNotOwnedError` if another user registered it (even while that
  * registration is under way), `DeviceNotFoundError` if nobody did or the caller's own registration is unfinished.
  */
-export function assertDeviceOwner(deviceId: string, ownership: DeviceOwnership | undefined, caller: Caller): void {
+export function assertDeviceOwner(
+  deviceId: string,
+  ownership: DeviceOwnership | undefined,
+  caller: Pick<Caller, 'userId'>,
+): void {
   if (!ownership) throw new DeviceNotFoundError(deviceId);
   if (ownership.ownerId !== caller.userId) throw new DeviceNotOwnedError(deviceId);
   if (!ownership.registered) throw new DeviceNotFoundError(deviceId);

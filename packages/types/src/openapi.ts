@@ -283,10 +283,11 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: '/fleet/thresholds',
     operationId: 'putFleetThresholds',
     summary: 'Replaces the fleet-wide default threshold rules.',
+    description: "They apply to every user's devices: for members of the `fleet-operators` user pool group only.",
     authenticated: true,
     requestBody: PutThresholdsRequestSchema,
     responses: { 200: { description: 'The fleet defaults.', body: FleetThresholdsResponseSchema } },
-    problems: [400, 415],
+    problems: [400, 403, 415],
   },
   {
     service: 'alerting',
@@ -358,10 +359,11 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: '/fleet/metrics',
     operationId: 'getFleetMetrics',
     summary: "The fleet's window metrics in a time range (default: the last day), oldest first.",
+    description: "They aggregate every user's devices: for members of the `fleet-operators` user pool group only.",
     authenticated: true,
     query: GetFleetMetricsQuerySchema,
     responses: { 200: { description: 'A page of fleet window metrics.', body: FleetMetricsPageSchema } },
-    problems: [400],
+    problems: [400, 403],
   },
 ];
 
@@ -406,7 +408,7 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
 const STATUS_TEXT: Record<number, string> = {
   400: 'The request is malformed; `errors` names each failing field.',
   401: 'No valid Cognito ID token in `Authorization`.',
-  403: 'The device belongs to another user.',
+  403: 'The device belongs to another user, or the route is for members of a user pool group the caller is not in.',
   404: 'No such device, command or alarm.',
   409: 'A conflict: already registered, a request with this `Idempotency-Key` still running, an alarm acknowledged by someone else.',
   412: 'The shadow is no longer at the `If-Match` version.',

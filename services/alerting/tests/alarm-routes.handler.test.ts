@@ -218,6 +218,23 @@ describe('PUT and GET /fleet/thresholds', () => {
     expect((await tables.thresholds.getRules([FLEET_THRESHOLDS_KEY])).get(FLEET_THRESHOLDS_KEY)).toEqual(sent.rules);
   });
 
+  it('refuses a user who is not a fleet operator with a 403 naming the group, whatever the body, and keeps the defaults', async () => {
+    // Prepare
+    await tables.thresholds.putRules(FLEET_THRESHOLDS_KEY, [rule()], T0);
+    const claims = { sub: OTHER_USER, 'cognito:username': 'someone' };
+
+    // Act
+    const valid = await putFleet(fixture('put-fleet-thresholds-event.json', { claims }));
+    const invalid = await putFleet(fixture('put-fleet-thresholds-event.json', { claims, body: {} }));
+
+    // Assess
+    expect([valid.statusCode, invalid.statusCode]).toEqual([403, 403]);
+    expect(problem(valid.body).detail).toBe(
+      "Changing the fleet's default thresholds is for members of the fleet-operators group only",
+    );
+    expect((await tables.thresholds.getRules([FLEET_THRESHOLDS_KEY])).get(FLEET_THRESHOLDS_KEY)).toEqual([rule()]);
+  });
+
   it('answers no rules when the fleet has none', async () => {
     // Prepare
     await tables.thresholds.deleteRules(FLEET_THRESHOLDS_KEY);

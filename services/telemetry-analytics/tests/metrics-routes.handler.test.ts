@@ -3,7 +3,7 @@
  * Gateway proxy events, against a real local DynamoDB (dynalite) holding window parts as the aggregator writes them.
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createLogger } from '@iot/lambda-kit';
+import { createLogger, FLEET_OPERATORS_GROUP } from '@iot/lambda-kit';
 import { DynamoDbDeviceOwners } from '@iot/lambda-kit/dynamodb-device-owners';
 import {
   apiGatewayProxyEvent,
@@ -61,12 +61,12 @@ const fleetMetric = (metric: string, windowStart: number, count: number, sum: nu
   lastTimestamp: windowStart + 2,
 });
 
-function request(resource: string, query: Record<string, string>, deviceId?: string, as = USER) {
+function request(resource: string, query: Record<string, string>, deviceId?: string, as = USER, groups: string[] = []) {
   return apiGatewayProxyEvent({
     method: 'GET',
     resource,
     query,
-    claims: { sub: as, 'cognito:username': as },
+    claims: { sub: as, 'cognito:username': as, ...(groups.length ? { 'cognito:groups': groups.join(',') } : {}) },
     ...(deviceId ? { pathParameters: { deviceId } } : {}),
   });
 }
@@ -76,8 +76,10 @@ async function device(deviceId: string, query: Record<string, string>, as = USER
   return { status: answer.statusCode, body: JSON.parse(answer.body) };
 }
 
-async function fleet(query: Record<string, string>) {
-  const answer = await getFleet(request('/fleet/metrics', query), lambdaContext());
+/** The fleet's metrics, as a fleet operator (or as a user of no group when `operator` is false). */
+async function fleet(query: Record<string, string>, operator = true) {
+  const groups = operator ? [FLEET_OPERATORS_GROUP] : [];
+  const answer = await getFleet(request('/fleet/metrics', query, undefined, USER, groups), lambdaContext());
   return { status: answer.statusCode, body: JSON.parse(answer.body) };
 }
 
@@ -288,6 +290,16 @@ describe('GET /fleet/metrics', () => {
       [3, 'humidity', 3, 3],
       [3, 'temperature', 6, 6],
     ]);
+  });
+
+  it('answers 403 to a user who is not a fleet operator, naming the group', async () => {
+    // Act
+    const { status, body } = await fleet({ metric: 'temperature' }, false);
+
+    // Assess
+    expect(status).toBe(403);
+    expect(body.detail).toBe("Reading the fleet's metrics is for members of the fleet-operators group only");
+    expect(body.items).toBeUndefined();
   });
 
   it('answers 400 for an unknown query parameter', async () => {

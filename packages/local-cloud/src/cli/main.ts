@@ -204,7 +204,7 @@ async function startCommand(options: StartOptions): Promise<number> {
   const demo = await demoToken(cloud.endpoints.edge);
   if (demo) {
     console.log(
-      `\nDemo user "demo" (valid 12 h; other users: POST ${cloud.endpoints.edge}/_local/cognito/tokens {"username":"..."}):`,
+      `\nDemo user "demo", a fleet operator (valid 12 h; other users: POST ${cloud.endpoints.edge}/_local/cognito/tokens {"username":"..."}):`,
     );
     console.log(`  export TOKEN=${demo}`);
     console.log(`  curl -H "Authorization: Bearer $TOKEN" ${cloud.endpoints.api}/devices`);
@@ -238,7 +238,13 @@ async function demoToken(edge: string): Promise<string | undefined> {
   const answer = await fetch(`${edge}/_local/cognito/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'demo', email: 'demo@example.com', expiresIn: 12 * 3600 }),
+    // The demo user operates the local fleet: the fleet routes (fleet thresholds and metrics) are open to it.
+    body: JSON.stringify({
+      username: 'demo',
+      email: 'demo@example.com',
+      expiresIn: 12 * 3600,
+      groups: ['fleet-operators'],
+    }),
   }).catch(() => undefined);
   if (!answer?.ok) return undefined;
   const body = (await answer.json()) as { token?: string };

@@ -40,7 +40,8 @@ beforeAll(async () => {
   started = await startCloud();
   cloud = started.cloud;
   aws = awsClients(cloud.endpoints.edge);
-  api = restApi(cloud.endpoints.api, await signIn(cloud.endpoints.edge, `analyst-${run}`));
+  // An operator of the fleet: GET /fleet/metrics is theirs.
+  api = restApi(cloud.endpoints.api, await signIn(cloud.endpoints.edge, `analyst-${run}`, ['fleet-operators']));
   device = await MqttPublisher.connect(cloud.endpoints.mqtt as string, `analytics-acceptance-${run}`);
 }, 180_000);
 

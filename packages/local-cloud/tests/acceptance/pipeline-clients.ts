@@ -47,10 +47,11 @@ export interface SignedInUser {
   token: string;
 }
 
-export async function signIn(edgeUrl: string, username: string): Promise<SignedInUser> {
+/** `groups`: the user pool groups the user is a member of (e.g. `fleet-operators` for the fleet routes). */
+export async function signIn(edgeUrl: string, username: string, groups: string[] = []): Promise<SignedInUser> {
   const answer = await fetch(`${edgeUrl}/_local/cognito/tokens`, {
     method: 'POST',
-    body: JSON.stringify({ username, email: `${username}@example.com` }),
+    body: JSON.stringify({ username, email: `${username}@example.com`, groups }),
   });
   if (answer.status !== 200) throw new Error(`No token for ${username}: ${answer.status} ${await answer.text()}`);
   const { token, sub } = (await answer.json()) as { token: string; sub: string };

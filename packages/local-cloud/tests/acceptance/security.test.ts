@@ -60,6 +60,15 @@ function callRoute(route: ApiRoute, deviceId: string, as: AppUser | string | und
   });
 }
 
+/** Signs a user in with a token that names the user pool groups they belong to. */
+async function signInAs(username: string, groups: string[]): Promise<string> {
+  const answer = await fetch(`${cloud.endpoints.edge}/_local/cognito/tokens`, {
+    method: 'POST',
+    body: JSON.stringify({ username, groups }),
+  });
+  return ((await answer.json()) as { token: string }).token;
+}
+
 /** A token of the user pool's own key (read from the data folder, as only its holder could), with these claims. */
 async function signedByThePool(claims: Record<string, unknown>): Promise<string> {
   const key = (await importJWK(privateJwk, 'RS256')) as KeyLike;
@@ -210,12 +219,29 @@ describe('ownership on every route of a device', () => {
     const bobs = await Promise.all(collectionReads.map((route) => api(route.path, { as: bob })));
     const alices = await Promise.all(collectionReads.map((route) => api(route.path, { as: alice })));
 
-    // Assess
+    // Assess: 200 without her device, or 403 on a route for fleet operators only.
     expect(collectionReads.map(describeRoute)).toEqual(expect.arrayContaining(['GET /devices', 'GET /alarms']));
-    expect(bobs.map((answer) => answer.status)).toEqual(collectionReads.map(() => 200));
+    expect(bobs.filter((answer) => answer.status !== 200 && answer.status !== 403)).toEqual([]);
     expect(bobs.filter((answer) => answer.text.includes(aliceDevice))).toEqual([]);
     const shownToAlice = collectionReads.filter((_, i) => alices[i]?.text.includes(aliceDevice)).map(describeRoute);
     expect(shownToAlice).toEqual(expect.arrayContaining(['GET /devices', 'GET /alarms']));
+  });
+
+  it('keeps the fleet-wide routes that act on every user’s devices for fleet operators: 403 naming the group', async () => {
+    // Prepare
+    const operator = await signInAs('olga', ['fleet-operators']);
+
+    // Act
+    const bobsChange = await api('/fleet/thresholds', { as: bob, method: 'PUT', json: { rules: [] } });
+    const bobsRead = await api('/fleet/metrics', { as: bob });
+    const operatorsRead = await api('/fleet/metrics', { as: operator });
+    const bobsDefaults = await api('/fleet/thresholds', { as: bob });
+
+    // Assess
+    expect([bobsChange.status, bobsRead.status, operatorsRead.status, bobsDefaults.status]).toEqual([
+      403, 403, 200, 200,
+    ]);
+    expect((bobsChange.body as { detail?: string }).detail).toMatch(/fleet-operators group only$/);
   });
 
   it("left Alice's device, threshold and alarm as they were", async () => {
