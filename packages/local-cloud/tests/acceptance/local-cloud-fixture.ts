@@ -127,6 +127,8 @@ export const ACCEPTANCE_USER = '00000000-0000-4000-8000-00000000acce';
 export function proxyEvent(route: {
   method: string;
   resource: string;
+  /** The caller's `sub`; the acceptance user unless given. */
+  sub?: string;
   pathParameters?: Record<string, string>;
   body?: string;
   query?: Record<string, string>;
@@ -158,7 +160,7 @@ export function proxyEvent(route: {
       stage: 'local',
       identity: { sourceIp: '127.0.0.1', userAgent: 'acceptance' },
       // What a COGNITO_USER_POOLS authorizer hands the function: the caller's claims, as strings.
-      authorizer: { claims: { sub: ACCEPTANCE_USER, 'cognito:username': 'acceptance', token_use: 'id' } },
+      authorizer: { claims: { sub: route.sub ?? ACCEPTANCE_USER, 'cognito:username': 'acceptance', token_use: 'id' } },
     },
     body: route.body ?? null,
     isBase64Encoded: false,
