@@ -153,6 +153,15 @@ export async function runLatency(): Promise<BenchResult> {
     });
     const { token } = (await tokenAnswer.json()) as { token: string };
     const deviceId = `latency-${Date.now().toString(36)}`;
+    // Only a device's owner may set its thresholds: register it to the bench user first.
+    const registered = await fetch(`${cloud.endpoints.api}/devices`, {
+      method: 'POST',
+      headers: { authorization: token, 'content-type': 'application/json' },
+      body: JSON.stringify({ deviceId, type: 'sensor' }),
+    });
+    if (registered.status !== 201) {
+      throw new Error(`POST /devices answered ${registered.status}: ${await registered.text()}`);
+    }
     const put = await fetch(`${cloud.endpoints.api}/devices/${deviceId}/thresholds`, {
       method: 'PUT',
       headers: { authorization: token, 'content-type': 'application/json' },

@@ -2,7 +2,17 @@ import { apiGatewayProxyEvent, lambdaContext } from '@iot/testing';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
-import { callerOf, cors, createLogger, HttpProblem, json, parseJsonBody, problemDetails } from '../src';
+import {
+  callerOf,
+  cors,
+  createLogger,
+  FLEET_OPERATORS_GROUP,
+  HttpProblem,
+  json,
+  parseJsonBody,
+  problemDetails,
+  requireGroup,
+} from '../src';
 
 const handlerFor = (origin: string) =>
   middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
@@ -48,6 +58,53 @@ describe('cors', () => {
 });
 
 describe('callerOf', () => {
+  it.each([
+    ['comma-separated, as REST APIs hand it on', 'fleet-operators,admins'],
+    ['bracketed and space-separated, as HTTP APIs do', '[fleet-operators admins]'],
+  ])('reads the user pool groups %s', (_, claim) => {
+    // Prepare
+    const event = apiGatewayProxyEvent({
+      method: 'GET',
+      resource: '/x',
+      claims: { sub: 'u-1', 'cognito:groups': claim },
+    });
+
+    // Act
+    const caller = callerOf(event);
+
+    // Assess
+    expect(caller.groups).toEqual(['fleet-operators', 'admins']);
+  });
+
+  it('lets a member of a group through requireGroup and refuses anyone else with a 403 naming the group', () => {
+    // Prepare
+    const member = callerOf(
+      apiGatewayProxyEvent({
+        method: 'GET',
+        resource: '/x',
+        claims: { sub: 'u-1', 'cognito:groups': FLEET_OPERATORS_GROUP },
+      }),
+    );
+    const other = callerOf(apiGatewayProxyEvent({ method: 'GET', resource: '/x', claims: { sub: 'u-2' } }));
+
+    // Act
+    const refusal = (() => {
+      try {
+        requireGroup(other, FLEET_OPERATORS_GROUP, 'Changing the fleet');
+        return undefined;
+      } catch (error) {
+        return error as HttpProblem;
+      }
+    })();
+
+    // Assess
+    expect(() => requireGroup(member, FLEET_OPERATORS_GROUP, 'Changing the fleet')).not.toThrow();
+    expect({ status: refusal?.status, detail: refusal?.detail }).toEqual({
+      status: 403,
+      detail: 'Changing the fleet is for members of the fleet-operators group only',
+    });
+  });
+
   it('reads the user from the claims of the Cognito authorizer', () => {
     // Prepare
     const event = apiGatewayProxyEvent({ method: 'GET', resource: '/x' });
@@ -57,7 +114,7 @@ describe('callerOf', () => {
     const caller = callerOf(event);
 
     // Assess
-    expect(caller).toEqual({ userId: 'u-1', username: 'alice', email: 'a@example.com' });
+    expect(caller).toEqual({ userId: 'u-1', username: 'alice', email: 'a@example.com', groups: [] });
   });
 
   it('refuses a request without claims with a 401', () => {

@@ -28,6 +28,11 @@ export interface ApiRequest {
   headers?: Record<string, string>;
   body?: unknown;
   stage?: string;
+  /**
+   * The claims a COGNITO_USER_POOLS authorizer hands the function (`requestContext.authorizer.claims`), e.g.
+   * `{ sub: 'user-1' }`; none when absent, as a route without an authorizer gets.
+   */
+  claims?: Record<string, string>;
 }
 
 /** The API Gateway REST proxy event (payload 1.0) that a request to `resource` produces. */
@@ -62,7 +67,7 @@ export function apiGatewayProxyEvent(request: ApiRequest): APIGatewayProxyEvent 
     requestContext: {
       accountId: '000000000000',
       apiId: 'abc123defg',
-      authorizer: undefined,
+      authorizer: request.claims ? { claims: request.claims } : undefined,
       protocol: 'HTTP/1.1',
       httpMethod: request.method,
       identity: {

@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+export * from './devices-table';
 export * from './dynamodb';
 export * from './events';
 export * from './serverless-yml';

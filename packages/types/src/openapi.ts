@@ -255,7 +255,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     ...deviceRoute,
     requestBody: PutThresholdsRequestSchema,
     responses: { 200: { description: 'The rules that apply.', body: GetThresholdsResponseSchema } },
-    problems: [400, 415],
+    problems: [400, 403, 404, 415],
   },
   {
     service: 'alerting',
@@ -265,7 +265,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: 'The threshold rules that apply to one device: its own, and the fleet defaults for its other metrics.',
     ...deviceRoute,
     responses: { 200: { description: 'The rules that apply.', body: GetThresholdsResponseSchema } },
-    problems: [400],
+    problems: [400, 403, 404],
   },
   {
     service: 'alerting',
@@ -275,7 +275,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: 'Removes the threshold rules of one device, leaving it to the fleet defaults; answers what now applies.',
     ...deviceRoute,
     responses: { 200: { description: 'The rules that apply.', body: GetThresholdsResponseSchema } },
-    problems: [400],
+    problems: [400, 403, 404],
   },
   {
     service: 'alerting',
@@ -283,10 +283,11 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: '/fleet/thresholds',
     operationId: 'putFleetThresholds',
     summary: 'Replaces the fleet-wide default threshold rules.',
+    description: "They apply to every user's devices: for members of the `fleet-operators` user pool group only.",
     authenticated: true,
     requestBody: PutThresholdsRequestSchema,
     responses: { 200: { description: 'The fleet defaults.', body: FleetThresholdsResponseSchema } },
-    problems: [400, 415],
+    problems: [400, 403, 415],
   },
   {
     service: 'alerting',
@@ -306,7 +307,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: 'The current alarm of each evaluated metric of one device.',
     ...deviceRoute,
     responses: { 200: { description: 'The alarms.', body: GetAlarmsResponseSchema } },
-    problems: [400],
+    problems: [400, 403, 404],
   },
   {
     service: 'alerting',
@@ -317,7 +318,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     ...deviceRoute,
     query: GetAlarmHistoryQuerySchema,
     responses: { 200: { description: 'A page of alarm changes.', body: AlarmHistoryPageSchema } },
-    problems: [400],
+    problems: [400, 403, 404],
   },
   {
     service: 'alerting',
@@ -339,7 +340,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     authenticated: true,
     pathParameters: AlarmPathSchema,
     responses: { 200: { description: 'The acknowledged alarm.', body: AlarmSchema } },
-    problems: [400, 404, 409],
+    problems: [400, 403, 404, 409],
   },
   {
     service: 'telemetry-analytics',
@@ -350,7 +351,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     ...deviceRoute,
     query: GetMetricsQuerySchema,
     responses: { 200: { description: 'A page of window metrics.', body: WindowMetricsPageSchema } },
-    problems: [400],
+    problems: [400, 403, 404],
   },
   {
     service: 'telemetry-analytics',
@@ -358,10 +359,11 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: '/fleet/metrics',
     operationId: 'getFleetMetrics',
     summary: "The fleet's window metrics in a time range (default: the last day), oldest first.",
+    description: "They aggregate every user's devices: for members of the `fleet-operators` user pool group only.",
     authenticated: true,
     query: GetFleetMetricsQuerySchema,
     responses: { 200: { description: 'A page of fleet window metrics.', body: FleetMetricsPageSchema } },
-    problems: [400],
+    problems: [400, 403],
   },
 ];
 
@@ -406,7 +408,7 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
 const STATUS_TEXT: Record<number, string> = {
   400: 'The request is malformed; `errors` names each failing field.',
   401: 'No valid Cognito ID token in `Authorization`.',
-  403: 'The device belongs to another user.',
+  403: 'The device belongs to another user, or the route is for members of a user pool group the caller is not in.',
   404: 'No such device, command or alarm.',
   409: 'A conflict: already registered, a request with this `Idempotency-Key` still running, an alarm acknowledged by someone else.',
   412: 'The shadow is no longer at the `If-Match` version.',

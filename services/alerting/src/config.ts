@@ -30,6 +30,8 @@ export const loadApiConfig = () =>
     z.object({
       POWERTOOLS_SERVICE_NAME: z.string().default('iot-alerting'),
       ...tableNames,
+      /** iot-device-config-api's devices table: who owns which device (param `devicesTableName`). */
+      DEVICES_TABLE_NAME: z.string().min(1),
     }),
   );
 

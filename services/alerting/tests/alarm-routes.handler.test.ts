@@ -9,7 +9,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '@iot/lambda-kit';
-import { createTableFromServerlessYml, type LocalDynamoDb, lambdaContext, startLocalDynamoDb } from '@iot/testing';
+import { DynamoDbDeviceOwners } from '@iot/lambda-kit/dynamodb-device-owners';
+import {
+  createDevicesTable,
+  createTableFromServerlessYml,
+  type LocalDynamoDb,
+  lambdaContext,
+  putDeviceOwner,
+  startLocalDynamoDb,
+} from '@iot/testing';
 import {
   AlarmHistoryPageSchema,
   AlarmSchema,
@@ -39,6 +47,8 @@ const SERVICE_DIR = join(__dirname, '..');
 const T0 = 1_767_225_600_000;
 const MINUTE = 60_000;
 const ACK_USER = '5f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b';
+/** A user of the API other than the fixtures' one. */
+const OTHER_USER = '0b7e8a2c-1d3f-4e5a-9b6c-7d8e9f0a1b2c';
 
 let alerts: AlertsTopic;
 const logger = createLogger('iot-alerting-test');
@@ -50,10 +60,13 @@ async function createTables(prefix: string) {
     thresholds: `${prefix}-thresholds`,
     alarms: `${prefix}-alarms`,
     history: `${prefix}-alarm-history`,
+    devices: `${prefix}-devices`,
   };
   await createTableFromServerlessYml(db.client, SERVICE_DIR, 'ThresholdsTable', names.thresholds);
   await createTableFromServerlessYml(db.client, SERVICE_DIR, 'AlarmsTable', names.alarms);
   await createTableFromServerlessYml(db.client, SERVICE_DIR, 'AlarmHistoryTable', names.history);
+  // iot-device-config-api's devices table: who owns which device.
+  await createDevicesTable(db.client, names.devices);
   const documents = createDocumentClient(db.client);
   const thresholds = new DynamoDbThresholdStore(documents, names.thresholds, { consistentRead: true });
   const alarms = new DynamoDbAlarmStore(documents, names.alarms);
@@ -78,7 +91,11 @@ async function createTables(prefix: string) {
       await evaluate(event, lambdaContext());
     }
   };
-  return { thresholds, alarms, history, readings };
+  /** Registers devices to a user, as POST /devices does. */
+  const register = (ownerId: string, ...deviceIds: string[]) =>
+    Promise.all(deviceIds.map((deviceId) => putDeviceOwner(db.client, names.devices, { deviceId, ownerId })));
+  const owners = new DynamoDbDeviceOwners(documents, names.devices);
+  return { thresholds, alarms, history, readings, register, owners };
 }
 
 let tables: Awaited<ReturnType<typeof createTables>>;
@@ -87,6 +104,20 @@ beforeAll(async () => {
   alerts = await startAlertsTopic();
   db = await startLocalDynamoDb();
   tables = await createTables('iot-alerting-routes');
+  await tables.register(
+    ACK_USER,
+    'sensor-delete-1',
+    'sensor-history-1',
+    'sensor-history-2',
+    'sensor-ack-1',
+    'sensor-ack-2',
+    'sensor-ack-3',
+    'sensor-ack-anon',
+    'sensor-ack-cleared',
+    'sensor-ack-none',
+    'sensor-ack-ok',
+  );
+  await tables.register(OTHER_USER, 'sensor-others');
 });
 
 afterAll(async () => {
@@ -126,7 +157,7 @@ const rule = (overrides: Partial<ThresholdRule> = {}): ThresholdRule => ({
 
 describe('DELETE /devices/{deviceId}/thresholds', () => {
   const deleteThresholds = (deviceId: string) =>
-    createDeleteDeviceThresholdsHandler({ thresholds: tables.thresholds, logger })(
+    createDeleteDeviceThresholdsHandler({ owners: tables.owners, thresholds: tables.thresholds, logger })(
       fixture('delete-thresholds-event.json', { pathParameters: { deviceId } }),
       lambdaContext(),
     );
@@ -187,6 +218,23 @@ describe('PUT and GET /fleet/thresholds', () => {
     expect((await tables.thresholds.getRules([FLEET_THRESHOLDS_KEY])).get(FLEET_THRESHOLDS_KEY)).toEqual(sent.rules);
   });
 
+  it('refuses a user who is not a fleet operator with a 403 naming the group, whatever the body, and keeps the defaults', async () => {
+    // Prepare
+    await tables.thresholds.putRules(FLEET_THRESHOLDS_KEY, [rule()], T0);
+    const claims = { sub: OTHER_USER, 'cognito:username': 'someone' };
+
+    // Act
+    const valid = await putFleet(fixture('put-fleet-thresholds-event.json', { claims }));
+    const invalid = await putFleet(fixture('put-fleet-thresholds-event.json', { claims, body: {} }));
+
+    // Assess
+    expect([valid.statusCode, invalid.statusCode]).toEqual([403, 403]);
+    expect(problem(valid.body).detail).toBe(
+      "Changing the fleet's default thresholds is for members of the fleet-operators group only",
+    );
+    expect((await tables.thresholds.getRules([FLEET_THRESHOLDS_KEY])).get(FLEET_THRESHOLDS_KEY)).toEqual([rule()]);
+  });
+
   it('answers no rules when the fleet has none', async () => {
     // Prepare
     await tables.thresholds.deleteRules(FLEET_THRESHOLDS_KEY);
@@ -226,7 +274,7 @@ describe('PUT and GET /fleet/thresholds', () => {
 
 describe('GET /devices/{deviceId}/alarms/history', () => {
   const getHistory = (deviceId: string, query: Record<string, string> | null) =>
-    createGetDeviceAlarmHistoryHandler({ history: tables.history, logger })(
+    createGetDeviceAlarmHistoryHandler({ owners: tables.owners, history: tables.history, logger })(
       fixture('get-alarm-history-event.json', { pathParameters: { deviceId }, query }),
       lambdaContext(),
     );
@@ -307,10 +355,11 @@ describe('GET /devices/{deviceId}/alarms/history', () => {
 
   it('answers the fixture query (a day from T0, 20 at most)', async () => {
     // Act
-    const response = await createGetDeviceAlarmHistoryHandler({ history: tables.history, logger })(
-      fixture('get-alarm-history-event.json', { pathParameters: { deviceId: 'sensor-history-1' } }),
-      lambdaContext(),
-    );
+    const response = await createGetDeviceAlarmHistoryHandler({
+      owners: tables.owners,
+      history: tables.history,
+      logger,
+    })(fixture('get-alarm-history-event.json', { pathParameters: { deviceId: 'sensor-history-1' } }), lambdaContext());
 
     // Assess
     expect(JSON.parse(response.body).items).toHaveLength(4);
@@ -347,7 +396,7 @@ describe('GET /devices/{deviceId}/alarms/history', () => {
 describe('GET /alarms', () => {
   let fleet: Awaited<ReturnType<typeof createTables>>;
   const listAlarms = (query: Record<string, string> | null) =>
-    createListAlarmsHandler({ alarms: fleet.alarms, logger })(
+    createListAlarmsHandler({ owners: fleet.owners, alarms: fleet.alarms, logger })(
       fixture('list-alarms-event.json', { query }),
       lambdaContext(),
     );
@@ -355,6 +404,9 @@ describe('GET /alarms', () => {
   beforeAll(async () => {
     // A fleet of its own: the other tests' alarms do not show here.
     fleet = await createTables('iot-alerting-fleet-view');
+    // The fixture's user owns every device but sensor-c, which is another user's.
+    await fleet.register(ACK_USER, 'sensor-a', 'sensor-b', 'sensor-d', 'sensor-e');
+    await fleet.register(OTHER_USER, 'sensor-c');
     await fleet.thresholds.putRules(FLEET_THRESHOLDS_KEY, [rule()], T0);
     await fleet.readings('sensor-a', 'temperature', [[1, 31]]);
     await fleet.readings('sensor-b', 'temperature', [[3, 33]]);
@@ -366,7 +418,7 @@ describe('GET /alarms', () => {
     await fleet.readings('sensor-e', 'temperature', [[5, 35]]);
   });
 
-  it('answers the alarms in ALARM across the fleet, the most recently changed first', async () => {
+  it("answers the alarms in ALARM of the caller's devices, the most recently changed first", async () => {
     // Act
     const response = await listAlarms({ state: 'ALARM' });
 
@@ -400,7 +452,28 @@ describe('GET /alarms', () => {
       'sensor-b',
       'sensor-a',
     ]);
-    expect(ok.items.map((alarm: { deviceId: string }) => alarm.deviceId)).toEqual(['sensor-d', 'sensor-c']);
+    expect(ok.items.map((alarm: { deviceId: string }) => alarm.deviceId)).toEqual(['sensor-d']);
+  });
+
+  it("leaves out the alarms of other users' devices, and answers 401 without the authorizer's claims", async () => {
+    // Act
+    const others = await createListAlarmsHandler({ owners: fleet.owners, alarms: fleet.alarms, logger })(
+      fixture('list-alarms-event.json', { query: { state: 'OK' }, claims: { sub: OTHER_USER } }),
+      lambdaContext(),
+    );
+    const othersAlarms = await createListAlarmsHandler({ owners: fleet.owners, alarms: fleet.alarms, logger })(
+      fixture('list-alarms-event.json', { query: { state: 'ALARM' }, claims: { sub: OTHER_USER } }),
+      lambdaContext(),
+    );
+    const anonymous = await createListAlarmsHandler({ owners: fleet.owners, alarms: fleet.alarms, logger })(
+      fixture('list-alarms-event.json', { query: null, claims: null }),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(JSON.parse(others.body).items.map((alarm: { deviceId: string }) => alarm.deviceId)).toEqual(['sensor-c']);
+    expect(JSON.parse(othersAlarms.body).items).toEqual([]);
+    expect(anonymous.statusCode).toBe(401);
   });
 
   it('pages with nextToken, for the state it was given for only', async () => {
@@ -436,7 +509,7 @@ describe('POST /devices/{deviceId}/alarms/{metric}/ack', () => {
     metric = 'temperature',
     claims: Record<string, string> | null | undefined = undefined,
   ) =>
-    createAcknowledgeAlarmHandler({ alarms: tables.alarms, logger, now: () => now })(
+    createAcknowledgeAlarmHandler({ owners: tables.owners, alarms: tables.alarms, logger, now: () => now })(
       fixture('acknowledge-alarm-event.json', {
         pathParameters: { deviceId, metric },
         ...(claims === undefined ? {} : { claims }),
@@ -486,7 +559,7 @@ describe('POST /devices/{deviceId}/alarms/{metric}/ack', () => {
     expect(await tables.alarms.get('sensor-ack-2', 'temperature')).toEqual(before);
   });
 
-  it('refuses another user a 409 naming who acknowledged it', async () => {
+  it("refuses another user with a 403 (not their device), keeping the owner's acknowledgement", async () => {
     // Prepare
     await acknowledge('sensor-ack-3');
 
@@ -494,20 +567,24 @@ describe('POST /devices/{deviceId}/alarms/{metric}/ack', () => {
     const response = await acknowledge('sensor-ack-3', 'temperature', { sub: 'someone-else' });
 
     // Assess
-    expect(response.statusCode).toBe(409);
-    expect(problem(response.body).detail).toContain(`acknowledged by ${ACK_USER}`);
+    expect(response.statusCode).toBe(403);
+    expect(await tables.alarms.get('sensor-ack-3', 'temperature')).toHaveProperty('alarm.acknowledgedBy', ACK_USER);
   });
 
-  it('acknowledges as anonymous when the API has no authorizer', async () => {
+  it("refuses a request without the authorizer's claims (401) and another user's device (403), acknowledging nothing", async () => {
     // Prepare
     await tables.thresholds.putRules('sensor-ack-anon', [rule()], T0);
     await tables.readings('sensor-ack-anon', 'temperature', [[0, 31]]);
 
     // Act
-    const response = await acknowledge('sensor-ack-anon', 'temperature', null);
+    const anonymous = await acknowledge('sensor-ack-anon', 'temperature', null);
+    const other = await acknowledge('sensor-ack-anon', 'temperature', { sub: OTHER_USER });
 
     // Assess
-    expect(JSON.parse(response.body).acknowledgedBy).toBe('anonymous');
+    expect(anonymous.statusCode).toBe(401);
+    expect(other.statusCode).toBe(403);
+    expect(problem(other.body).detail).toBe('Device sensor-ack-anon belongs to another user');
+    expect(await tables.alarms.get('sensor-ack-anon', 'temperature')).not.toHaveProperty('alarm.acknowledgedBy');
   });
 
   it.each([

@@ -20,6 +20,25 @@ const statementsOf = (fn: Record<string, unknown>) => (fn.iamRoleStatements ?? [
 const actions = (statement: Statement) => [statement.Action].flat();
 
 describe('serverless.yml', () => {
+  it('lets only the owner of a device use its routes: every device route may read the devices table', () => {
+    // Prepare
+    const deviceRoutes = functions.filter(([, fn]) =>
+      ((fn.events ?? []) as { http?: { path?: string } }[]).some((event) =>
+        event.http?.path?.startsWith('devices/{deviceId}'),
+      ),
+    );
+
+    // Assess
+    expect((config.provider.environment as Record<string, unknown>).DEVICES_TABLE_NAME).toBe(
+      '${param:devicesTableName}',
+    );
+    expect(deviceRoutes.length).toBeGreaterThan(0);
+    for (const [name, fn] of deviceRoutes) {
+      const reads = statementsOf(fn).filter((statement) => statement.Resource === '${param:devicesTableArn}');
+      expect([name, reads.flatMap(actions)]).toEqual([name, ['dynamodb:GetItem']]);
+    }
+  });
+
   it('keeps every environment variable a plain string, so invoke local needs no CloudFormation', () => {
     // Prepare
     const environments = [config.provider.environment, ...functions.map(([, fn]) => fn.environment ?? {})] as Record<
@@ -40,6 +59,13 @@ describe('serverless.yml', () => {
       expect([name, statements.length > 0]).toEqual([name, true]);
       for (const statement of statements) {
         expect(statement.Effect).toBe('Allow');
+        // The devices table is iot-device-config-api's, passed as a param: read only, to check who owns a device.
+        if (String(statement.Resource).startsWith('${param:devicesTableArn}')) {
+          expect(actions(statement)).toEqual([
+            String(statement.Resource).endsWith('/index/byOwner') ? 'dynamodb:Query' : 'dynamodb:GetItem',
+          ]);
+          continue;
+        }
         const resource = statement.Resource as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Sub'?: string };
         // `!Sub "${Table.Arn}/index/name"` names an index of a declared table.
         const logicalId =

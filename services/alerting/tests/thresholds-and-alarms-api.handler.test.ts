@@ -4,11 +4,14 @@
  */
 import { join } from 'node:path';
 import { createLogger } from '@iot/lambda-kit';
+import { DynamoDbDeviceOwners } from '@iot/lambda-kit/dynamodb-device-owners';
 import {
   apiGatewayProxyEvent,
+  createDevicesTable,
   createTableFromServerlessYml,
   type LocalDynamoDb,
   lambdaContext,
+  putDeviceOwner,
   startLocalDynamoDb,
 } from '@iot/testing';
 import {
@@ -29,11 +32,17 @@ import { createPutDeviceThresholdsHandler } from '../src/handlers/put-device-thr
 const SERVICE_DIR = join(__dirname, '..');
 const THRESHOLDS_TABLE = 'iot-alerting-test-thresholds';
 const ALARMS_TABLE = 'iot-alerting-test-alarms';
+const DEVICES_TABLE = 'iot-alerting-test-devices';
+/** The signed-in user who owns the devices of these tests. */
+const USER = '3c9d1e2f-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
+const OTHER_USER = '7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d';
+const claims = { sub: USER, 'cognito:username': 'operator' };
 const T0 = 1_767_225_600_000;
 
 let db: LocalDynamoDb;
 let thresholds: DynamoDbThresholdStore;
 let alarms: DynamoDbAlarmStore;
+let owners: DynamoDbDeviceOwners;
 
 beforeAll(async () => {
   db = await startLocalDynamoDb();
@@ -42,30 +51,48 @@ beforeAll(async () => {
   const documents = createDocumentClient(db.client);
   thresholds = new DynamoDbThresholdStore(documents, THRESHOLDS_TABLE, { consistentRead: true });
   alarms = new DynamoDbAlarmStore(documents, ALARMS_TABLE);
+  await createDevicesTable(db.client, DEVICES_TABLE);
+  owners = new DynamoDbDeviceOwners(documents, DEVICES_TABLE);
+  const mine = ['sensor-1', 'sensor-put-1', 'sensor-put-2', 'sensor-put-invalid', 'sensor-get-1', 'sensor-get-2'];
+  for (const deviceId of [...mine, 'sensor-alarms-1', 'sensor-alarms-none']) {
+    await putDeviceOwner(db.client, DEVICES_TABLE, { deviceId, ownerId: USER });
+  }
+  await putDeviceOwner(db.client, DEVICES_TABLE, { deviceId: 'sensor-others', ownerId: OTHER_USER });
 });
 
 afterAll(() => db.stop());
 
 const logger = createLogger('iot-alerting-test');
-const putThresholds = (deviceId: string, body: unknown, headers: Record<string, string> = {}) =>
-  createPutDeviceThresholdsHandler({ thresholds, logger, now: () => T0 })(
+const putThresholds = (deviceId: string, body: unknown, headers: Record<string, string> = {}, as = claims) =>
+  createPutDeviceThresholdsHandler({ owners, thresholds, logger, now: () => T0 })(
     apiGatewayProxyEvent({
       method: 'PUT',
       resource: '/devices/{deviceId}/thresholds',
       pathParameters: { deviceId },
       headers,
       body,
+      claims: as,
     }),
     lambdaContext(),
   );
 const getThresholds = (deviceId: string) =>
-  createGetDeviceThresholdsHandler({ thresholds, logger })(
-    apiGatewayProxyEvent({ method: 'GET', resource: '/devices/{deviceId}/thresholds', pathParameters: { deviceId } }),
+  createGetDeviceThresholdsHandler({ owners, thresholds, logger })(
+    apiGatewayProxyEvent({
+      method: 'GET',
+      resource: '/devices/{deviceId}/thresholds',
+      pathParameters: { deviceId },
+      claims,
+    }),
     lambdaContext(),
   );
 const getAlarms = (deviceId: string) =>
-  createGetDeviceAlarmsHandler({ alarms, logger })(
-    apiGatewayProxyEvent({ method: 'GET', resource: '/devices/{deviceId}/alarms', pathParameters: { deviceId } }),
+  createGetDeviceAlarmsHandler({ owners, alarms, logger })(
+    apiGatewayProxyEvent({
+      method: 'GET',
+      resource: '/devices/{deviceId}/alarms',
+      pathParameters: { deviceId },
+      claims,
+    }),
     lambdaContext(),
   );
 
@@ -170,6 +197,28 @@ describe('PUT /devices/{deviceId}/thresholds', () => {
     expect(ProblemDetailsSchema.parse(JSON.parse(response.body)).detail).toMatch(reason);
   });
 
+  it("refuses another user's device (403, whatever the body) and a device nobody registered (404), writing nothing", async () => {
+    // Act
+    const others = await putThresholds('sensor-others', { rules: [] });
+    const othersBadBody = await putThresholds('sensor-others', { rules: 'none' });
+    const asOtherUser = await putThresholds(
+      'sensor-put-1',
+      { rules: [] },
+      {},
+      { sub: OTHER_USER, 'cognito:username': 'x' },
+    );
+    const unknown = await putThresholds('sensor-nobody', { rules: [] });
+
+    // Assess
+    expect([others, othersBadBody, asOtherUser, unknown].map((r) => r.statusCode)).toEqual([403, 403, 403, 404]);
+    expect(ProblemDetailsSchema.parse(JSON.parse(others.body)).detail).toBe(
+      'Device sensor-others belongs to another user',
+    );
+    expect(ProblemDetailsSchema.parse(JSON.parse(unknown.body)).detail).toBe('No device sensor-nobody is registered');
+    const stored = await thresholds.getRules(['sensor-others', 'sensor-nobody']);
+    expect([stored.get('sensor-others'), stored.get('sensor-nobody')]).toEqual([undefined, undefined]);
+  });
+
   it('rejects the fleet key, or any id that cannot be a thing name, as a device id', async () => {
     // Act
     const responses = await Promise.all(
@@ -221,7 +270,7 @@ describe('GET /devices/{deviceId}/thresholds', () => {
   it('answers a failure of the table as a 500 that reveals nothing', async () => {
     // Prepare
     const broken = new DynamoDbThresholdStore(createDocumentClient(db.client), 'no-such-table');
-    const handler = createGetDeviceThresholdsHandler({ thresholds: broken, logger });
+    const handler = createGetDeviceThresholdsHandler({ owners, thresholds: broken, logger });
 
     // Act
     const response = await handler(
@@ -229,6 +278,7 @@ describe('GET /devices/{deviceId}/thresholds', () => {
         method: 'GET',
         resource: '/devices/{deviceId}/thresholds',
         pathParameters: { deviceId: 'sensor-1' },
+        claims,
       }),
       lambdaContext(),
     );

@@ -165,13 +165,14 @@ describe('POST /devices/{deviceId}/commands', () => {
     expect(response.statusCode).toBe(422);
   });
 
-  it("refuses another user's device (403) and a device that does not exist (404), publishing nothing", async () => {
+  it("refuses another user's device (403, whatever the body) and a device that does not exist (404), publishing nothing", async () => {
     // Act
     const others = await send(BOB, 'sensor-1', { name: 'reboot' });
+    const othersBadBody = await send(BOB, 'sensor-1', { name: 'selfDestruct' });
     const missing = await send(ALICE, 'sensor-9', { name: 'reboot' });
 
     // Assess
-    expect([others.statusCode, missing.statusCode]).toEqual([403, 404]);
+    expect([others.statusCode, othersBadBody.statusCode, missing.statusCode]).toEqual([403, 403, 404]);
     expect(published()).toHaveLength(0);
     expect(await tables.scan('commands')).toEqual([]);
   });

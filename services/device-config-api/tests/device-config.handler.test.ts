@@ -152,14 +152,17 @@ describe('PUT /devices/{deviceId}/config', () => {
     expect(shadow?.state.desired).toBeUndefined();
   });
 
-  it("refuses another user's device with a 403 and a device that does not exist with a 404, writing nothing", async () => {
+  it("refuses another user's device with a 403 (whatever the body) and a device that does not exist with a 404, writing nothing", async () => {
     // Act
     const others = await put('sensor-1', { reportingIntervalSeconds: 5 }, {}, BOB);
+    const othersBadBody = await put('sensor-1', { reportingIntervalSeconds: 'often' }, { 'If-Match': 'x' }, BOB);
     const missing = await put('sensor-9', { reportingIntervalSeconds: 5 });
     const anonymous = await put('sensor-1', { reportingIntervalSeconds: 5 }, {}, null);
 
     // Assess
-    expect([others.statusCode, missing.statusCode, anonymous.statusCode]).toEqual([403, 404, 401]);
+    expect([others.statusCode, othersBadBody.statusCode, missing.statusCode, anonymous.statusCode]).toEqual([
+      403, 403, 404, 401,
+    ]);
     expect(shadowUpdates()).toHaveLength(0);
     expect(await shadowOf('sensor-1')).toBeUndefined();
   });

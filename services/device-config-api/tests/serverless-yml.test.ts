@@ -2,8 +2,10 @@
  * What serverless.yml must keep true for the code and the other services: the names the functions read, a thing
  * type per device type, error handling on every topic rule, and the outputs other services and the local cloud use.
  */
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FLEET_OPERATORS_GROUP } from '@iot/lambda-kit';
 import { parseServerlessYml } from '@iot/testing';
 import { DeviceTypeSchema } from '@iot/types';
 import { SERVICE_DIR } from './support';
@@ -109,7 +111,17 @@ describe('serverless.yml of iot-device-config-api', () => {
         'UserPoolClientId',
         'DevicesTableName',
         'DevicesTableArn',
+        'FleetOperatorsGroupName',
       ]),
     );
+  });
+
+  it('declares the fleet operators group under the name the fleet routes check', () => {
+    // Prepare
+    const group = yml.resources.Resources.FleetOperatorsGroup;
+
+    // Assess
+    expect(group?.Type).toBe('AWS::Cognito::UserPoolGroup');
+    expect(group?.Properties.GroupName).toBe(FLEET_OPERATORS_GROUP);
   });
 });

@@ -27,5 +27,16 @@ export const loadAggregatorConfig = () =>
 /** The metrics routes' environment, read once at cold start. */
 export const loadQueryConfig = () => readConfig(z.object({ ...common, ...metricsTable }));
 
+/** The environment of the device route, which also checks who owns the device, read once at cold start. */
+export const loadDeviceQueryConfig = () =>
+  readConfig(
+    z.object({
+      ...common,
+      ...metricsTable,
+      /** iot-device-config-api's devices table: who owns which device (param `devicesTableName`). */
+      DEVICES_TABLE_NAME: z.string().min(1),
+    }),
+  );
+
 /** The raw-archive processor's environment, read once at cold start. */
 export const loadProcessorConfig = () => readConfig(z.object(common));

@@ -3,12 +3,15 @@
  * Gateway proxy events, against a real local DynamoDB (dynalite) holding window parts as the aggregator writes them.
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createLogger } from '@iot/lambda-kit';
+import { createLogger, FLEET_OPERATORS_GROUP } from '@iot/lambda-kit';
+import { DynamoDbDeviceOwners } from '@iot/lambda-kit/dynamodb-device-owners';
 import {
   apiGatewayProxyEvent,
+  createDevicesTable,
   createTableFromServerlessYml,
   type LocalDynamoDb,
   lambdaContext,
+  putDeviceOwner,
   startLocalDynamoDb,
 } from '@iot/testing';
 import type { FleetMetricsPage, FleetWindowMetric, WindowMetric, WindowMetricsPage } from '@iot/types';
@@ -17,6 +20,10 @@ import { createGetDeviceMetricsHandler } from '../src/handlers/get-device-metric
 import { createGetFleetMetricsHandler } from '../src/handlers/get-fleet-metrics';
 
 const TABLE = 'metrics-routes-test';
+const DEVICES_TABLE = 'metrics-routes-test-devices';
+/** The signed-in user who owns sensor-1 and sensor-many. */
+const USER = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
+const OTHER_USER = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const MINUTE = 60_000;
 const NOW = T0 + 2 * 86_400_000;
@@ -54,22 +61,25 @@ const fleetMetric = (metric: string, windowStart: number, count: number, sum: nu
   lastTimestamp: windowStart + 2,
 });
 
-function request(resource: string, query: Record<string, string>, deviceId?: string) {
+function request(resource: string, query: Record<string, string>, deviceId?: string, as = USER, groups: string[] = []) {
   return apiGatewayProxyEvent({
     method: 'GET',
     resource,
     query,
+    claims: { sub: as, 'cognito:username': as, ...(groups.length ? { 'cognito:groups': groups.join(',') } : {}) },
     ...(deviceId ? { pathParameters: { deviceId } } : {}),
   });
 }
 
-async function device(deviceId: string, query: Record<string, string>) {
-  const answer = await getDevice(request('/devices/{deviceId}/metrics', query, deviceId), lambdaContext());
+async function device(deviceId: string, query: Record<string, string>, as = USER) {
+  const answer = await getDevice(request('/devices/{deviceId}/metrics', query, deviceId, as), lambdaContext());
   return { status: answer.statusCode, body: JSON.parse(answer.body) };
 }
 
-async function fleet(query: Record<string, string>) {
-  const answer = await getFleet(request('/fleet/metrics', query), lambdaContext());
+/** The fleet's metrics, as a fleet operator (or as a user of no group when `operator` is false). */
+async function fleet(query: Record<string, string>, operator = true) {
+  const groups = operator ? [FLEET_OPERATORS_GROUP] : [];
+  const answer = await getFleet(request('/fleet/metrics', query, undefined, USER, groups), lambdaContext());
   return { status: answer.statusCode, body: JSON.parse(answer.body) };
 }
 
@@ -93,7 +103,12 @@ beforeAll(async () => {
   await createTableFromServerlessYml(dynamo.client, `${__dirname}/..`, 'MetricsTable', TABLE);
   store = new DynamoDbWindowMetricsStore(DynamoDBDocumentClient.from(dynamo.client), TABLE, 90);
   const logger = createLogger('test');
-  getDevice = createGetDeviceMetricsHandler({ store, logger, now: () => NOW });
+  await createDevicesTable(dynamo.client, DEVICES_TABLE);
+  for (const deviceId of ['sensor-1', 'sensor-many']) {
+    await putDeviceOwner(dynamo.client, DEVICES_TABLE, { deviceId, ownerId: USER });
+  }
+  const owners = new DynamoDbDeviceOwners(DynamoDBDocumentClient.from(dynamo.client), DEVICES_TABLE);
+  getDevice = createGetDeviceMetricsHandler({ owners, store, logger, now: () => NOW });
   getFleet = createGetFleetMetricsHandler({ store, logger, now: () => NOW });
 
   // sensor-1: five windows of temperature and humidity, one part each; the third window in two parts (it ended early).
@@ -210,6 +225,18 @@ describe('GET /devices/{deviceId}/metrics', () => {
     expect(pages.length).toBeGreaterThan(1);
   });
 
+  it("answers 403 for another user's device and 404 for a device nobody registered, before reading the query", async () => {
+    // Act
+    const others = await device('sensor-1', { limit: '501' }, OTHER_USER);
+    const unknown = await device('sensor-nobody', {});
+
+    // Assess
+    expect([others.status, unknown.status]).toEqual([403, 404]);
+    expect(others.body.detail).toBe('Device sensor-1 belongs to another user');
+    expect(unknown.body.detail).toBe('No device sensor-nobody is registered');
+    expect(others.body.items).toBeUndefined();
+  });
+
   it('answers 400 naming the field for a bad query, an unknown token or a bad device id', async () => {
     // Act
     const answers = await Promise.all([
@@ -263,6 +290,16 @@ describe('GET /fleet/metrics', () => {
       [3, 'humidity', 3, 3],
       [3, 'temperature', 6, 6],
     ]);
+  });
+
+  it('answers 403 to a user who is not a fleet operator, naming the group', async () => {
+    // Act
+    const { status, body } = await fleet({ metric: 'temperature' }, false);
+
+    // Assess
+    expect(status).toBe(403);
+    expect(body.detail).toBe("Reading the fleet's metrics is for members of the fleet-operators group only");
+    expect(body.items).toBeUndefined();
   });
 
   it('answers 400 for an unknown query parameter', async () => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Fleet, startLocalFleet } from '@iot/device-simulator';
@@ -6,6 +7,7 @@ import { packageServices } from '../compose';
 import {
   DEFAULT_API_PORT,
   DEFAULT_EDGE_PORT,
+  DEFAULT_HOST,
   DEFAULT_MQTT_PORT,
   type LocalCloud,
   type LocalTiming,
@@ -24,6 +26,8 @@ Commands:
              upstream services' outputs (derived from their packaged templates) as params.
 
 Options (start):
+  --host <address>                 The address every endpoint listens on (default ${DEFAULT_HOST}; env IOT_LOCAL_HOST).
+                                   Anything but loopback exposes the whole cloud, unauthenticated, to the network
   --edge-port <port>               Edge endpoint for AWS SDKs and the AWS CLI (default ${DEFAULT_EDGE_PORT}; env IOT_LOCAL_EDGE_PORT)
   --api-port <port>                REST API (default ${DEFAULT_API_PORT}; env IOT_LOCAL_API_PORT)
   --mqtt-port <port>               MQTT broker (default ${DEFAULT_MQTT_PORT}; env IOT_LOCAL_MQTT_PORT)
@@ -63,6 +67,25 @@ function seconds(value: string | undefined, flag: string): number | undefined {
   return number;
 }
 
+/** Loopback addresses: the only ones where the local cloud's missing authentication cannot be reached from outside. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+function listenAddress(value: string): string {
+  if (value !== 'localhost' && isIP(value) === 0) {
+    throw new UsageError(`--host must be an IP address (e.g. 127.0.0.1, ::1, 0.0.0.0) or localhost, not "${value}"`);
+  }
+  if (!isLoopback(value)) {
+    console.warn(
+      `Warning: listening on ${value}, not loopback. The local cloud checks no AWS credentials and mints tokens for ` +
+        'anyone (POST /_local/cognito/tokens): whoever reaches this address can read and change all of its data. ' +
+        'Use it only on a network you trust.',
+    );
+  }
+  return value;
+}
+
 function simulatedDevices(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 1000)
     throw new UsageError(`--devices must be a number of devices (0 to 1000), not "${value}"`);
@@ -98,6 +121,7 @@ async function packageCommand(options: { root: string; stage: string; region: st
 
 interface StartOptions {
   root: string;
+  host: string;
   stage: string;
   region: string;
   force: boolean;
@@ -145,6 +169,7 @@ async function startCommand(options: StartOptions): Promise<number> {
       reset: options.reset,
       stage: options.stage,
       region: options.region,
+      host: options.host,
       edgePort: options.edgePort,
       apiPort: options.apiPort,
       mqttPort: options.mqttPort,
@@ -179,7 +204,7 @@ async function startCommand(options: StartOptions): Promise<number> {
   const demo = await demoToken(cloud.endpoints.edge);
   if (demo) {
     console.log(
-      `\nDemo user "demo" (valid 12 h; other users: POST ${cloud.endpoints.edge}/_local/cognito/tokens {"username":"..."}):`,
+      `\nDemo user "demo", a fleet operator (valid 12 h; other users: POST ${cloud.endpoints.edge}/_local/cognito/tokens {"username":"..."}):`,
     );
     console.log(`  export TOKEN=${demo}`);
     console.log(`  curl -H "Authorization: Bearer $TOKEN" ${cloud.endpoints.api}/devices`);
@@ -213,7 +238,13 @@ async function demoToken(edge: string): Promise<string | undefined> {
   const answer = await fetch(`${edge}/_local/cognito/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'demo', email: 'demo@example.com', expiresIn: 12 * 3600 }),
+    // The demo user operates the local fleet: the fleet routes (fleet thresholds and metrics) are open to it.
+    body: JSON.stringify({
+      username: 'demo',
+      email: 'demo@example.com',
+      expiresIn: 12 * 3600,
+      groups: ['fleet-operators'],
+    }),
   }).catch(() => undefined);
   if (!answer?.ok) return undefined;
   const body = (await answer.json()) as { token?: string };
@@ -231,6 +262,7 @@ async function main(argv: string[]): Promise<number> {
       region: { type: 'string', default: env.AWS_REGION ?? 'us-east-1' },
       force: { type: 'boolean', default: false },
       root: { type: 'string', default: process.cwd() },
+      host: { type: 'string', default: env.IOT_LOCAL_HOST ?? DEFAULT_HOST },
       'edge-port': { type: 'string', default: env.IOT_LOCAL_EDGE_PORT ?? String(DEFAULT_EDGE_PORT) },
       'api-port': { type: 'string', default: env.IOT_LOCAL_API_PORT ?? String(DEFAULT_API_PORT) },
       'mqtt-port': { type: 'string', default: env.IOT_LOCAL_MQTT_PORT ?? String(DEFAULT_MQTT_PORT) },
@@ -260,6 +292,7 @@ async function main(argv: string[]): Promise<number> {
       const windowSeconds = seconds(values['window-seconds'], '--window-seconds');
       return startCommand({
         ...common,
+        host: listenAddress(values.host),
         edgePort: port(values['edge-port'], '--edge-port'),
         apiPort: port(values['api-port'], '--api-port'),
         mqttPort: port(values['mqtt-port'], '--mqtt-port'),

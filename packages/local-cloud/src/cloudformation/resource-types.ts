@@ -301,6 +301,14 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeSpec>> = {
       };
     },
   },
+  // A group only names the users a function lets do more; tokens carry it in `cognito:groups` (minted with `groups`).
+  'AWS::Cognito::UserPoolGroup': {
+    provisioning: 'recorded',
+    identify: (c) => {
+      const name = stringProperty(c, 'GroupName') ?? c.logicalId;
+      return { name, physicalId: name, attributes: {} };
+    },
+  },
   'AWS::Cognito::UserPoolClient': {
     provisioning: 'recorded',
     identify: (c) => {

@@ -19,6 +19,7 @@ import {
   endedInvocations,
   MqttPublisher,
   type RestApi,
+  registerDevices,
   restApi,
   type SignedInUser,
   signIn,
@@ -52,6 +53,8 @@ beforeAll(async () => {
   aws = awsClients(cloud.endpoints.edge);
   user = await signIn(cloud.endpoints.edge, `operator-${run}`);
   api = restApi(cloud.endpoints.api, user);
+  // The devices of every test below, the user's own.
+  await registerDevices(api, ...['greenhouse', 'cellar', 'boiler', 'attic'].map((name) => `${name}-${run}`));
   alerts = await SnsHttpSubscriber.subscribe(aws.sns, output('alerting', 'AlertsTopicArn'));
   device = await MqttPublisher.connect(cloud.endpoints.mqtt as string, `alerting-acceptance-${run}`);
 }, 180_000);

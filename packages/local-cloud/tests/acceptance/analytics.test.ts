@@ -15,6 +15,7 @@ import {
   MqttPublisher,
   type RestApi,
   readJsonLines,
+  registerDevices,
   restApi,
   signIn,
   stackOutput,
@@ -39,7 +40,8 @@ beforeAll(async () => {
   started = await startCloud();
   cloud = started.cloud;
   aws = awsClients(cloud.endpoints.edge);
-  api = restApi(cloud.endpoints.api, await signIn(cloud.endpoints.edge, `analyst-${run}`));
+  // An operator of the fleet: GET /fleet/metrics is theirs.
+  api = restApi(cloud.endpoints.api, await signIn(cloud.endpoints.edge, `analyst-${run}`, ['fleet-operators']));
   device = await MqttPublisher.connect(cloud.endpoints.mqtt as string, `analytics-acceptance-${run}`);
 }, 180_000);
 
@@ -183,6 +185,7 @@ interface PublishedWindow {
  */
 async function publishInOneWindow(attempt: number): Promise<PublishedWindow | undefined> {
   const ids = { a: `meter-${run}-${attempt}-a`, b: `meter-${run}-${attempt}-b`, c: `meter-${run}-${attempt}-c` };
+  await registerDevices(api, ...Object.values(ids));
   await waitFor('the start of a window', () => (Date.now() % windowMs < 100 ? true : undefined), {
     intervalMs: 5,
     timeoutMs: windowMs * 2,

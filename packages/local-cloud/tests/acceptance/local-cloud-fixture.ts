@@ -34,8 +34,11 @@ export interface StartedCloud {
   warnings: string[];
 }
 
-/** Starts the local cloud as `pnpm start` does, on free ports and a data folder of its own (or the one given). */
-export async function startCloud(dataDir?: string): Promise<StartedCloud> {
+/**
+ * Starts the local cloud as `pnpm start` does, on free ports and a data folder of its own (or the one given).
+ * `onLog` receives every line the cloud would print (its info and warnings).
+ */
+export async function startCloud(dataDir?: string, onLog?: (line: string) => void): Promise<StartedCloud> {
   const folder = dataDir ?? (await mkdtemp(join(tmpdir(), 'iot-local-acceptance-')));
   const warnings: string[] = [];
   let healthBeforeDeploy: Promise<{ status: number; body: unknown }> | undefined;
@@ -48,7 +51,13 @@ export async function startCloud(dataDir?: string): Promise<StartedCloud> {
     timing: FAST_TIMING,
     extensions: localCloudExtensions(),
     functionLogs: false,
-    logger: { info: () => {}, warn: (message) => void warnings.push(message) },
+    logger: {
+      info: (message) => onLog?.(message),
+      warn: (message) => {
+        warnings.push(message);
+        onLog?.(message);
+      },
+    },
     onProgress: (event) => {
       if (event.type === 'listening' && !healthBeforeDeploy) {
         healthBeforeDeploy = fetch(event.endpoints.health).then(async (r) => ({
@@ -118,6 +127,8 @@ export const ACCEPTANCE_USER = '00000000-0000-4000-8000-00000000acce';
 export function proxyEvent(route: {
   method: string;
   resource: string;
+  /** The caller's `sub`; the acceptance user unless given. */
+  sub?: string;
   pathParameters?: Record<string, string>;
   body?: string;
   query?: Record<string, string>;
@@ -149,7 +160,7 @@ export function proxyEvent(route: {
       stage: 'local',
       identity: { sourceIp: '127.0.0.1', userAgent: 'acceptance' },
       // What a COGNITO_USER_POOLS authorizer hands the function: the caller's claims, as strings.
-      authorizer: { claims: { sub: ACCEPTANCE_USER, 'cognito:username': 'acceptance', token_use: 'id' } },
+      authorizer: { claims: { sub: route.sub ?? ACCEPTANCE_USER, 'cognito:username': 'acceptance', token_use: 'id' } },
     },
     body: route.body ?? null,
     isBase64Encoded: false,

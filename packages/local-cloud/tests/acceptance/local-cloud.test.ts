@@ -17,6 +17,7 @@ import { ListSubscriptionsByTopicCommand, PublishCommand, SubscribeCommand } fro
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { LocalCloud } from '../../src/local-cloud';
 import {
+  ACCEPTANCE_USER,
   type AwsClients,
   awsClients,
   eventually,
@@ -50,7 +51,8 @@ function api(path: string, init: RequestInit = {}) {
 async function signIn(): Promise<string> {
   const answer = await fetch(`${cloud.endpoints.edge}/_local/cognito/tokens`, {
     method: 'POST',
-    body: JSON.stringify({ username: 'acceptance', email: 'acceptance@example.com' }),
+    // The user of the proxy events too: the functions invoked directly see the same owner as the REST API.
+    body: JSON.stringify({ username: 'acceptance', email: 'acceptance@example.com', sub: ACCEPTANCE_USER }),
   });
   if (answer.status !== 200) throw new Error(`No token: ${answer.status} ${await answer.text()}`);
   return ((await answer.json()) as { token: string }).token;
@@ -135,6 +137,14 @@ beforeAll(async () => {
   cloud = started.cloud;
   aws = awsClients(cloud.endpoints.edge);
   idToken = await signIn();
+  // Only a device's owner may use its routes: the devices of these tests are the acceptance user's.
+  for (const id of [deviceId, ...[1, 2, 3].map((tries) => `${deviceId}-window-${tries}`)]) {
+    const registered = await api('/devices', {
+      method: 'POST',
+      body: JSON.stringify({ deviceId: id, type: 'sensor' }),
+    });
+    if (registered.status !== 201) throw new Error(`${id} not registered: ${registered.status}`);
+  }
 }, 180_000);
 
 afterAll(async () => {
@@ -225,8 +235,14 @@ describe('every deployed function', () => {
             ? proxyEvent({
                 method: route.method,
                 resource: route.resource,
+                // A user of no device, and a device nobody registered: every route answers (404 for a device), and
+                // DELETE removes nothing the other tests use.
+                sub: '00000000-0000-4000-8000-0000000000aa',
                 pathParameters: Object.fromEntries(
-                  [...route.resource.matchAll(/\{(\w+)\}/g)].map(([, param]) => [param as string, deviceId]),
+                  [...route.resource.matchAll(/\{(\w+)\}/g)].map(([, param]) => [
+                    param as string,
+                    `${deviceId}-nobody`,
+                  ]),
                 ),
               })
             : {};

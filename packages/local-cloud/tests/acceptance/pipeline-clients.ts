@@ -47,10 +47,11 @@ export interface SignedInUser {
   token: string;
 }
 
-export async function signIn(edgeUrl: string, username: string): Promise<SignedInUser> {
+/** `groups`: the user pool groups the user is a member of (e.g. `fleet-operators` for the fleet routes). */
+export async function signIn(edgeUrl: string, username: string, groups: string[] = []): Promise<SignedInUser> {
   const answer = await fetch(`${edgeUrl}/_local/cognito/tokens`, {
     method: 'POST',
-    body: JSON.stringify({ username, email: `${username}@example.com` }),
+    body: JSON.stringify({ username, email: `${username}@example.com`, groups }),
   });
   if (answer.status !== 200) throw new Error(`No token for ${username}: ${answer.status} ${await answer.text()}`);
   const { token, sub } = (await answer.json()) as { token: string; sub: string };
@@ -80,6 +81,16 @@ export function restApi(stageUrl: string, user: SignedInUser) {
 }
 
 export type RestApi = ReturnType<typeof restApi>;
+
+/** Registers devices to the API's user (`POST /devices`): only a device's owner may use its routes. */
+export async function registerDevices(api: RestApi, ...deviceIds: string[]): Promise<void> {
+  for (const deviceId of deviceIds) {
+    const answer = await api('/devices', { method: 'POST', json: { deviceId, type: 'sensor' } });
+    if (answer.status !== 201) {
+      throw new Error(`${deviceId} not registered: ${answer.status} ${JSON.stringify(answer.body)}`);
+    }
+  }
+}
 
 /** The topic a device publishes its telemetry on. */
 export const telemetryTopic = (deviceId: string) => `devices/${deviceId}/telemetry`;

@@ -1,4 +1,14 @@
-import { createLogger, json, type Logger, once, parsePathParameters, problemDetails } from '@iot/lambda-kit';
+import {
+  createLogger,
+  type DeviceOwners,
+  deviceOwnerOnly,
+  json,
+  type Logger,
+  once,
+  parsePathParameters,
+  problemDetails,
+} from '@iot/lambda-kit';
+import { DynamoDbDeviceOwners } from '@iot/lambda-kit/dynamodb-device-owners';
 import { AlarmPathSchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -10,6 +20,8 @@ import type { AlarmStore } from '../domain/ports';
 import { actingUser, mapAlertingError } from './http-support';
 
 export interface AcknowledgeAlarmDependencies {
+  /** Who owns which device: only the owner may use the route. */
+  owners: Pick<DeviceOwners, 'ownershipOf'>;
   alarms: Pick<AlarmStore, 'get' | 'save'>;
   logger: Logger;
   now?: () => number;
@@ -20,9 +32,15 @@ export interface AcknowledgeAlarmDependencies {
  * which stops its reminders, and answers the alarm. `404` when the metric has no alarm, `409` when the alarm is OK or
  * was acknowledged by someone else; the same user acknowledging again gets `200` and the first acknowledgement.
  */
-export function createAcknowledgeAlarmHandler({ alarms, logger, now = Date.now }: AcknowledgeAlarmDependencies) {
+export function createAcknowledgeAlarmHandler({
+  owners,
+  alarms,
+  logger,
+  now = Date.now,
+}: AcknowledgeAlarmDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(problemDetails({ logger, mapError: mapAlertingError }))
+    .use(deviceOwnerOnly(owners))
     .handler(async (event) => {
       const { deviceId, metric } = parsePathParameters(AlarmPathSchema, event);
       const user = actingUser(event);
@@ -34,8 +52,10 @@ export function createAcknowledgeAlarmHandler({ alarms, logger, now = Date.now }
 
 const built = once(() => {
   const config = loadApiConfig();
+  const documents = createDocumentClient();
   return createAcknowledgeAlarmHandler({
-    alarms: new DynamoDbAlarmStore(createDocumentClient(), config.ALARMS_TABLE_NAME),
+    owners: new DynamoDbDeviceOwners(documents, config.DEVICES_TABLE_NAME),
+    alarms: new DynamoDbAlarmStore(documents, config.ALARMS_TABLE_NAME),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
   });
 });

@@ -1,4 +1,14 @@
-import { createLogger, json, type Logger, once, parsePathParameters, problemDetails } from '@iot/lambda-kit';
+import {
+  createLogger,
+  type DeviceOwners,
+  deviceOwnerOnly,
+  json,
+  type Logger,
+  once,
+  parsePathParameters,
+  problemDetails,
+} from '@iot/lambda-kit';
+import { DynamoDbDeviceOwners } from '@iot/lambda-kit/dynamodb-device-owners';
 import { DevicePathSchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -8,6 +18,8 @@ import { loadApiConfig } from '../config';
 import { deleteDeviceThresholds, type ThresholdStore } from '../domain/thresholds';
 
 export interface DeleteDeviceThresholdsDependencies {
+  /** Who owns which device: only the owner may use the route. */
+  owners: Pick<DeviceOwners, 'ownershipOf'>;
   thresholds: ThresholdStore;
   logger: Logger;
 }
@@ -16,9 +28,14 @@ export interface DeleteDeviceThresholdsDependencies {
  * `DELETE /devices/{deviceId}/thresholds`: removes the device's own rules and answers the rules that now apply (the
  * fleet defaults). Idempotent. Running evaluations see the change once their cached thresholds expire.
  */
-export function createDeleteDeviceThresholdsHandler({ thresholds, logger }: DeleteDeviceThresholdsDependencies) {
+export function createDeleteDeviceThresholdsHandler({
+  owners,
+  thresholds,
+  logger,
+}: DeleteDeviceThresholdsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(problemDetails({ logger }))
+    .use(deviceOwnerOnly(owners))
     .handler(async (event) => {
       const { deviceId } = parsePathParameters(DevicePathSchema, event);
       const applicable = await deleteDeviceThresholds(thresholds, deviceId);
@@ -29,8 +46,10 @@ export function createDeleteDeviceThresholdsHandler({ thresholds, logger }: Dele
 
 const built = once(() => {
   const config = loadApiConfig();
+  const documents = createDocumentClient();
   return createDeleteDeviceThresholdsHandler({
-    thresholds: new DynamoDbThresholdStore(createDocumentClient(), config.THRESHOLDS_TABLE_NAME, {
+    owners: new DynamoDbDeviceOwners(documents, config.DEVICES_TABLE_NAME),
+    thresholds: new DynamoDbThresholdStore(documents, config.THRESHOLDS_TABLE_NAME, {
       consistentRead: true,
     }),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),

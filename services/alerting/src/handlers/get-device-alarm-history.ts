@@ -1,5 +1,7 @@
 import {
   createLogger,
+  type DeviceOwners,
+  deviceOwnerOnly,
   json,
   type Logger,
   once,
@@ -7,6 +9,7 @@ import {
   parseQuery,
   problemDetails,
 } from '@iot/lambda-kit';
+import { DynamoDbDeviceOwners } from '@iot/lambda-kit/dynamodb-device-owners';
 import { type AlarmHistoryPage, DevicePathSchema, GetAlarmHistoryQuerySchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -20,6 +23,8 @@ import { mapAlertingError } from './http-support';
 export const DEFAULT_HISTORY_PAGE = 50;
 
 export interface GetDeviceAlarmHistoryDependencies {
+  /** Who owns which device: only the owner may use the route. */
+  owners: Pick<DeviceOwners, 'ownershipOf'>;
   history: Pick<AlarmHistoryStore, 'listByDevice'>;
   logger: Logger;
 }
@@ -28,9 +33,10 @@ export interface GetDeviceAlarmHistoryDependencies {
  * `GET /devices/{deviceId}/alarms/history?from&to&limit&nextToken`: the changes of state of the device's alarms,
  * newest first, between `from` and `to` (milliseconds, inclusive; default: all that are kept).
  */
-export function createGetDeviceAlarmHistoryHandler({ history, logger }: GetDeviceAlarmHistoryDependencies) {
+export function createGetDeviceAlarmHistoryHandler({ owners, history, logger }: GetDeviceAlarmHistoryDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(problemDetails({ logger, mapError: mapAlertingError }))
+    .use(deviceOwnerOnly(owners))
     .handler(async (event) => {
       const { deviceId } = parsePathParameters(DevicePathSchema, event);
       const { limit = DEFAULT_HISTORY_PAGE, ...query } = parseQuery(GetAlarmHistoryQuerySchema, event);
@@ -42,9 +48,11 @@ export function createGetDeviceAlarmHistoryHandler({ history, logger }: GetDevic
 
 const built = once(() => {
   const config = loadApiConfig();
+  const documents = createDocumentClient();
   return createGetDeviceAlarmHistoryHandler({
+    owners: new DynamoDbDeviceOwners(documents, config.DEVICES_TABLE_NAME),
     // Reads only: the retention matters to writers.
-    history: new DynamoDbAlarmHistoryStore(createDocumentClient(), config.ALARM_HISTORY_TABLE_NAME, 1),
+    history: new DynamoDbAlarmHistoryStore(documents, config.ALARM_HISTORY_TABLE_NAME, 1),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
   });
 });

@@ -1,4 +1,14 @@
-import { createLogger, json, type Logger, once, parsePathParameters, problemDetails } from '@iot/lambda-kit';
+import {
+  createLogger,
+  type DeviceOwners,
+  deviceOwnerOnly,
+  json,
+  type Logger,
+  once,
+  parsePathParameters,
+  problemDetails,
+} from '@iot/lambda-kit';
+import { DynamoDbDeviceOwners } from '@iot/lambda-kit/dynamodb-device-owners';
 import { DevicePathSchema, type GetAlarmsResponse } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -8,14 +18,17 @@ import { loadApiConfig } from '../config';
 import type { AlarmStore } from '../domain/ports';
 
 export interface GetDeviceAlarmsDependencies {
+  /** Who owns which device: only the owner may use the route. */
+  owners: Pick<DeviceOwners, 'ownershipOf'>;
   alarms: Pick<AlarmStore, 'listByDevice'>;
   logger: Logger;
 }
 
 /** `GET /devices/{deviceId}/alarms`: the current alarm of each metric of the device that has been evaluated. */
-export function createGetDeviceAlarmsHandler({ alarms, logger }: GetDeviceAlarmsDependencies) {
+export function createGetDeviceAlarmsHandler({ owners, alarms, logger }: GetDeviceAlarmsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(problemDetails({ logger }))
+    .use(deviceOwnerOnly(owners))
     .handler(async (event) => {
       const { deviceId } = parsePathParameters(DevicePathSchema, event);
       const body: GetAlarmsResponse = { deviceId, alarms: await alarms.listByDevice(deviceId) };
@@ -25,8 +38,10 @@ export function createGetDeviceAlarmsHandler({ alarms, logger }: GetDeviceAlarms
 
 const built = once(() => {
   const config = loadApiConfig();
+  const documents = createDocumentClient();
   return createGetDeviceAlarmsHandler({
-    alarms: new DynamoDbAlarmStore(createDocumentClient(), config.ALARMS_TABLE_NAME),
+    owners: new DynamoDbDeviceOwners(documents, config.DEVICES_TABLE_NAME),
+    alarms: new DynamoDbAlarmStore(documents, config.ALARMS_TABLE_NAME),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
   });
 });

@@ -1,4 +1,14 @@
-import { createLogger, json, type Logger, once, parsePathParameters, problemDetails } from '@iot/lambda-kit';
+import {
+  createLogger,
+  type DeviceOwners,
+  deviceOwnerOnly,
+  json,
+  type Logger,
+  once,
+  parsePathParameters,
+  problemDetails,
+} from '@iot/lambda-kit';
+import { DynamoDbDeviceOwners } from '@iot/lambda-kit/dynamodb-device-owners';
 import { DevicePathSchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -8,14 +18,17 @@ import { loadApiConfig } from '../config';
 import { describeThresholds, type ThresholdStore } from '../domain/thresholds';
 
 export interface GetDeviceThresholdsDependencies {
+  /** Who owns which device: only the owner may use the route. */
+  owners: Pick<DeviceOwners, 'ownershipOf'>;
   thresholds: ThresholdStore;
   logger: Logger;
 }
 
 /** `GET /devices/{deviceId}/thresholds`: the device's own rules, and the fleet defaults for its other metrics. */
-export function createGetDeviceThresholdsHandler({ thresholds, logger }: GetDeviceThresholdsDependencies) {
+export function createGetDeviceThresholdsHandler({ owners, thresholds, logger }: GetDeviceThresholdsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(problemDetails({ logger }))
+    .use(deviceOwnerOnly(owners))
     .handler(async (event) => {
       const { deviceId } = parsePathParameters(DevicePathSchema, event);
       return json(200, await describeThresholds(thresholds, deviceId));
@@ -24,8 +37,10 @@ export function createGetDeviceThresholdsHandler({ thresholds, logger }: GetDevi
 
 const built = once(() => {
   const config = loadApiConfig();
+  const documents = createDocumentClient();
   return createGetDeviceThresholdsHandler({
-    thresholds: new DynamoDbThresholdStore(createDocumentClient(), config.THRESHOLDS_TABLE_NAME, {
+    owners: new DynamoDbDeviceOwners(documents, config.DEVICES_TABLE_NAME),
+    thresholds: new DynamoDbThresholdStore(documents, config.THRESHOLDS_TABLE_NAME, {
       consistentRead: true,
     }),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),

@@ -1,5 +1,7 @@
 import {
   createLogger,
+  type DeviceOwners,
+  deviceOwnerOnly,
   json,
   type Logger,
   once,
@@ -7,6 +9,7 @@ import {
   parsePathParameters,
   problemDetails,
 } from '@iot/lambda-kit';
+import { DynamoDbDeviceOwners } from '@iot/lambda-kit/dynamodb-device-owners';
 import { DevicePathSchema, PutThresholdsRequestSchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -16,6 +19,8 @@ import { loadApiConfig } from '../config';
 import { replaceDeviceThresholds, type ThresholdStore } from '../domain/thresholds';
 
 export interface PutDeviceThresholdsDependencies {
+  /** Who owns which device: only the owner may use the route. */
+  owners: Pick<DeviceOwners, 'ownershipOf'>;
   thresholds: ThresholdStore;
   logger: Logger;
   now?: () => number;
@@ -26,12 +31,14 @@ export interface PutDeviceThresholdsDependencies {
  * evaluations see the change once their cached thresholds expire (`THRESHOLD_CACHE_TTL_SECONDS`).
  */
 export function createPutDeviceThresholdsHandler({
+  owners,
   thresholds,
   logger,
   now = Date.now,
 }: PutDeviceThresholdsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(problemDetails({ logger }))
+    .use(deviceOwnerOnly(owners))
     .handler(async (event) => {
       const { deviceId } = parsePathParameters(DevicePathSchema, event);
       const { rules } = parseJsonBody(PutThresholdsRequestSchema, event);
@@ -43,8 +50,10 @@ export function createPutDeviceThresholdsHandler({
 
 const built = once(() => {
   const config = loadApiConfig();
+  const documents = createDocumentClient();
   return createPutDeviceThresholdsHandler({
-    thresholds: new DynamoDbThresholdStore(createDocumentClient(), config.THRESHOLDS_TABLE_NAME, {
+    owners: new DynamoDbDeviceOwners(documents, config.DEVICES_TABLE_NAME),
+    thresholds: new DynamoDbThresholdStore(documents, config.THRESHOLDS_TABLE_NAME, {
       consistentRead: true,
     }),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),

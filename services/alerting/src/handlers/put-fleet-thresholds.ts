@@ -1,4 +1,14 @@
-import { createLogger, json, type Logger, once, parseJsonBody, problemDetails } from '@iot/lambda-kit';
+import {
+  callerOf,
+  createLogger,
+  FLEET_OPERATORS_GROUP,
+  json,
+  type Logger,
+  once,
+  parseJsonBody,
+  problemDetails,
+  requireGroup,
+} from '@iot/lambda-kit';
 import { PutThresholdsRequestSchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -6,7 +16,6 @@ import { createDocumentClient } from '../adapters/dynamodb-document-client';
 import { DynamoDbThresholdStore } from '../adapters/dynamodb-threshold-store';
 import { loadApiConfig } from '../config';
 import { replaceFleetThresholds, type ThresholdStore } from '../domain/thresholds';
-import { actingUser } from './http-support';
 
 export interface PutFleetThresholdsDependencies {
   thresholds: ThresholdStore;
@@ -16,7 +25,8 @@ export interface PutFleetThresholdsDependencies {
 
 /**
  * `PUT /fleet/thresholds`: replaces the fleet-wide default rules and answers them. Running evaluations see the change
- * once their cached thresholds expire (`THRESHOLD_CACHE_TTL_SECONDS`).
+ * once their cached thresholds expire (`THRESHOLD_CACHE_TTL_SECONDS`). The defaults apply to every user's devices:
+ * only members of the fleet operators group may change them (403 for anyone else, before the body is read).
  */
 export function createPutFleetThresholdsHandler({
   thresholds,
@@ -26,9 +36,11 @@ export function createPutFleetThresholdsHandler({
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(problemDetails({ logger }))
     .handler(async (event) => {
+      const caller = callerOf(event);
+      requireGroup(caller, FLEET_OPERATORS_GROUP, "Changing the fleet's default thresholds");
       const { rules } = parseJsonBody(PutThresholdsRequestSchema, event);
       const fleet = await replaceFleetThresholds(thresholds, rules, now());
-      logger.info('fleet thresholds replaced', { user: actingUser(event), metrics: rules.map((rule) => rule.metric) });
+      logger.info('fleet thresholds replaced', { user: caller.userId, metrics: rules.map((rule) => rule.metric) });
       return json(200, fleet);
     });
 }

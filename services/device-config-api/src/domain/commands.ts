@@ -8,7 +8,7 @@ import {
   DEFAULT_COMMAND_TIMEOUT_SECONDS,
   type SendCommandRequest,
 } from '@iot/types';
-import { type Caller, type DeviceStore, ownedDevice } from './devices';
+import { type Caller, type DeviceRecord, type DeviceStore, ownedDevice } from './devices';
 
 /** A command as the commands table keeps it. */
 export interface CommandRecord {
@@ -89,17 +89,17 @@ export interface SendCommandDependencies {
 }
 
 /**
- * Sends a command to one of the caller's devices: recorded first (so a fast answer always finds it), then published.
- * If publishing fails, the record goes too and nothing was sent.
+ * Sends a command to one of the caller's devices (`device`, as `ownedDevice` answered it): recorded first (so a fast
+ * answer always finds it), then published. If publishing fails, the record goes too and nothing was sent.
  */
 export async function sendCommand(
   deps: SendCommandDependencies,
   caller: Caller,
-  deviceId: string,
+  device: DeviceRecord,
   request: SendCommandRequest,
   now: number,
 ): Promise<Command> {
-  await ownedDevice(deps.devices, caller, deviceId);
+  const { deviceId } = device;
   const record: CommandRecord = {
     deviceId,
     commandId: deps.newCommandId(),

@@ -1,3 +1,4 @@
+import { assertDeviceOwner } from '@iot/lambda-kit';
 import type {
   Device,
   DeviceAttributes,
@@ -80,21 +81,7 @@ export interface Caller {
   userId: string;
 }
 
-/** No registered device has this id. */
-export class DeviceNotFoundError extends Error {
-  constructor(readonly deviceId: string) {
-    super(`No device ${deviceId} is registered`);
-    this.name = 'DeviceNotFoundError';
-  }
-}
-
-/** The device belongs to another user. */
-export class DeviceNotOwnedError extends Error {
-  constructor(readonly deviceId: string) {
-    super(`Device ${deviceId} belongs to another user`);
-    this.name = 'DeviceNotOwnedError';
-  }
-}
+export { DeviceNotFoundError, DeviceNotOwnedError } from '@iot/lambda-kit';
 
 /** The device id is taken, or its thing exists with another type or other attributes. */
 export class DeviceAlreadyRegisteredError extends Error {
@@ -115,14 +102,14 @@ export class ThingConflictError extends Error {
   }
 }
 
-/** The registered device `deviceId` if it belongs to the caller: 404 if there is none, 403 if it is someone else's. */
+/**
+ * The registered device `deviceId` if it belongs to the caller: 404 if there is none (or the caller's registration is
+ * still under way), 403 if it is someone else's; the same rule as every other device route (`@iot/lambda-kit`).
+ */
 export async function ownedDevice(store: DeviceStore, caller: Caller, deviceId: string): Promise<DeviceRecord> {
   const record = await store.get(deviceId);
-  if (!record) throw new DeviceNotFoundError(deviceId);
-  if (record.ownerId !== caller.userId) throw new DeviceNotOwnedError(deviceId);
-  // A registration still under way (its thing not created yet) is not a device yet.
-  if (record.thingArn === undefined) throw new DeviceNotFoundError(deviceId);
-  return record;
+  assertDeviceOwner(deviceId, record && { ownerId: record.ownerId, registered: record.thingArn !== undefined }, caller);
+  return record as DeviceRecord;
 }
 
 /** A device as the API shows it. */

@@ -1,9 +1,9 @@
-import { cors, HttpProblem, type Logger, problemDetails } from '@iot/lambda-kit';
+import { cors, HttpProblem, type Logger, ownershipProblem, problemDetails } from '@iot/lambda-kit';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { CommandNotFoundError } from '../domain/commands';
 import { VersionConflictError } from '../domain/device-config';
-import { DeviceAlreadyRegisteredError, DeviceNotFoundError, DeviceNotOwnedError } from '../domain/devices';
+import { DeviceAlreadyRegisteredError } from '../domain/devices';
 
 /** The largest request body the routes accept: a configuration, a registration or a command is far smaller. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -17,9 +17,9 @@ export interface HttpDependencies {
 
 /** The domain errors of the service as the caller sees them. */
 export function mapDomainError(error: unknown): HttpProblem | undefined {
-  if (error instanceof DeviceNotFoundError) return new HttpProblem(404, 'Not Found', error.message);
+  const ownership = ownershipProblem(error);
+  if (ownership) return ownership;
   if (error instanceof CommandNotFoundError) return new HttpProblem(404, 'Not Found', error.message);
-  if (error instanceof DeviceNotOwnedError) return new HttpProblem(403, 'Forbidden', error.message);
   if (error instanceof DeviceAlreadyRegisteredError) return new HttpProblem(409, 'Conflict', error.message);
   if (error instanceof VersionConflictError) return new HttpProblem(412, 'Precondition Failed', error.message);
   return undefined;

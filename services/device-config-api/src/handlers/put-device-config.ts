@@ -48,9 +48,9 @@ export function createPutDeviceConfigHandler(deps: PutDeviceConfigDependencies) 
   return httpHandler(deps, async (event) => {
     const caller = callerOf(event);
     const { deviceId } = parsePathParameters(DevicePathSchema, event);
+    await ownedDevice(deps.devices, caller, deviceId);
     const expectedVersion = expectedVersionOf(event);
     const configuration = parseJsonBody(PutDeviceConfigRequestSchema, event, { maxBytes: MAX_BODY_BYTES });
-    await ownedDevice(deps.devices, caller, deviceId);
     const result = await changeDeviceConfiguration(deps.shadows, deviceId, configuration, expectedVersion);
     deps.logger.info('configuration desired', {
       deviceId,

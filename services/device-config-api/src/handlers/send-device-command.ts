@@ -10,6 +10,7 @@ import { DynamoDbIdempotencyStore } from '../adapters/dynamodb-idempotency-store
 import { IotDataCommandPublisher } from '../adapters/iot-data-command-publisher';
 import { loadConfig } from '../config';
 import { type SendCommandDependencies, sendCommand } from '../domain/commands';
+import { ownedDevice } from '../domain/devices';
 import { type HttpDependencies, httpHandler, MAX_BODY_BYTES } from './http';
 
 export interface SendDeviceCommandDependencies extends HttpDependencies, Omit<SendCommandDependencies, 'newCommandId'> {
@@ -28,9 +29,10 @@ export function createSendDeviceCommandHandler(deps: SendDeviceCommandDependenci
   return httpHandler(deps, async (event) => {
     const caller = callerOf(event);
     const { deviceId } = parsePathParameters(DevicePathSchema, event);
+    const device = await ownedDevice(deps.devices, caller, deviceId);
     const request = parseJsonBody(SendCommandRequestSchema, event, { maxBytes: MAX_BODY_BYTES });
     return deps.idempotency.run(event, caller.userId, async () => {
-      const command = await sendCommand({ ...deps, newCommandId }, caller, deviceId, request, now());
+      const command = await sendCommand({ ...deps, newCommandId }, caller, device, request, now());
       deps.logger.info('command sent', { deviceId, commandId: command.commandId, name: command.name });
       return json(202, command, { location: `/devices/${deviceId}/commands/${command.commandId}` });
     });

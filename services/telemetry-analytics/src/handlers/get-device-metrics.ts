@@ -2,6 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   createLogger,
+  type DeviceOwners,
+  deviceOwnerOnly,
   json,
   type Logger,
   once,
@@ -9,24 +11,28 @@ import {
   parseQuery,
   problemDetails,
 } from '@iot/lambda-kit';
+import { DynamoDbDeviceOwners } from '@iot/lambda-kit/dynamodb-device-owners';
 import { DevicePathSchema, GetMetricsQuerySchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DynamoDbWindowMetricsStore } from '../adapters/dynamodb-window-metrics-store';
-import { loadQueryConfig } from '../config';
+import { loadDeviceQueryConfig } from '../config';
 import { queryDeviceWindows, type WindowPartsReader } from '../domain/query-window-metrics';
 import { mapQueryError, windowQueryOf } from './metrics-query-http';
 
 export interface GetDeviceMetricsDependencies {
+  /** Who owns which device: only the owner may read its metrics. */
+  owners: Pick<DeviceOwners, 'ownershipOf'>;
   store: Pick<WindowPartsReader, 'readDeviceParts'>;
   logger: Logger;
   now?: () => number;
 }
 
 /** `GET /devices/{deviceId}/metrics?metric&from&to&limit&nextToken`: the device's windows in a time range. */
-export function createGetDeviceMetricsHandler({ store, logger, now = Date.now }: GetDeviceMetricsDependencies) {
+export function createGetDeviceMetricsHandler({ owners, store, logger, now = Date.now }: GetDeviceMetricsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(problemDetails({ logger, mapError: mapQueryError }))
+    .use(deviceOwnerOnly(owners))
     .handler(async (event) => {
       const { deviceId } = parsePathParameters(DevicePathSchema, event);
       const query = windowQueryOf(parseQuery(GetMetricsQuerySchema, event), now());
@@ -35,9 +41,10 @@ export function createGetDeviceMetricsHandler({ store, logger, now = Date.now }:
 }
 
 const built = once(() => {
-  const config = loadQueryConfig();
+  const config = loadDeviceQueryConfig();
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   return createGetDeviceMetricsHandler({
+    owners: new DynamoDbDeviceOwners(documents, config.DEVICES_TABLE_NAME),
     store: new DynamoDbWindowMetricsStore(documents, config.METRICS_TABLE_NAME, config.METRICS_RETENTION_DAYS),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
   });

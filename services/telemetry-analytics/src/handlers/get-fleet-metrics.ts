@@ -1,6 +1,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createLogger, json, type Logger, once, parseQuery, problemDetails } from '@iot/lambda-kit';
+import {
+  callerOf,
+  createLogger,
+  FLEET_OPERATORS_GROUP,
+  json,
+  type Logger,
+  once,
+  parseQuery,
+  problemDetails,
+  requireGroup,
+} from '@iot/lambda-kit';
 import { GetFleetMetricsQuerySchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -15,11 +25,15 @@ export interface GetFleetMetricsDependencies {
   now?: () => number;
 }
 
-/** `GET /fleet/metrics?metric&from&to&limit&nextToken`: the fleet's windows in a time range, per metric. */
+/**
+ * `GET /fleet/metrics?metric&from&to&limit&nextToken`: the fleet's windows in a time range, per metric. They aggregate
+ * every user's devices: only members of the fleet operators group may read them (403 for anyone else).
+ */
 export function createGetFleetMetricsHandler({ store, logger, now = Date.now }: GetFleetMetricsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(problemDetails({ logger, mapError: mapQueryError }))
     .handler(async (event) => {
+      requireGroup(callerOf(event), FLEET_OPERATORS_GROUP, "Reading the fleet's metrics");
       const query = windowQueryOf(parseQuery(GetFleetMetricsQuerySchema, event), now());
       return json(200, await queryFleetWindows(store, query));
     });

@@ -49,8 +49,9 @@ function tokenHeaderOf(identitySource: string | undefined): string {
 
 /**
  * The `AuthorizeStrategy` of the REST API emulation for COGNITO_USER_POOLS authorizers, as API Gateway applies them:
- * the token (in the authorizer's identity source header, as it is or after `Bearer `) must be a JWT signed by the
- * local issuer's key, not expired, issued by one of the authorizer's `ProviderARNs` pools, and for one of that pool's
+ * the token (in the authorizer's identity source header, as it is or after `Bearer `) must be a JWT signed (RS256) by
+ * the local issuer's key, with `exp`, `iat` and `sub`, not expired (nor before its `nbf`), issued (`iss`) by one of
+ * the authorizer's `ProviderARNs` pools, and for one of that pool's
  * app clients. A method without authorization scopes takes ID tokens (`aud` = the client); a method with scopes takes
  * access tokens (`client_id` = the client) holding one of its scopes, and refuses a valid token lacking them with 403.
  * Anything else is `401 {"message":"Unauthorized"}`. A passed request carries the claims, as strings.
@@ -82,6 +83,8 @@ export function cognitoAuthorizeStrategy(options: CognitoAuthorizeOptions): Auth
       ({ payload } = await jwtVerify(token, keys, {
         algorithms: ['RS256'],
         issuer: issuers,
+        // Cognito's tokens always carry them; a token without an expiry would never expire.
+        requiredClaims: ['exp', 'iat', 'sub'],
         ...(options.now ? { currentDate: new Date(options.now()) } : {}),
       }));
     } catch {

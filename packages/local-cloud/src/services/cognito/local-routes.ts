@@ -15,7 +15,8 @@ const problem = (status: number, message: string) => ({ status, body: { message 
  * - `GET /_local/cognito/pools`: the user pools and their app clients (what a sign-in page needs to know);
  * - `GET /_local/cognito/<poolId>/.well-known/jwks.json`: the pool's public keys;
  * - `GET /_local/cognito/<poolId>/.well-known/openid-configuration`: its issuer and where the keys are;
- * - `POST /_local/cognito/tokens` with `{"username", "clientId"?, "email"?, "expiresIn"?, "tokenUse"?, "scopes"?}`:
+ * - `POST /_local/cognito/tokens` with `{"username", "clientId"?, "email"?, "expiresIn"?, "tokenUse"?, "scopes"?,
+ *   "groups"?}`:
  *   a token for that user (the client may be left out when there is only one), as `{token, sub, userPoolId, expiresAt}`.
  */
 export function cognitoLocalRoute(cognito: { issuer: LocalTokenIssuer; registry: UserPoolRegistry }): LocalRoute {
@@ -75,6 +76,7 @@ export function cognitoLocalRoute(cognito: { issuer: LocalTokenIssuer; registry:
         ...(typeof input.expiresIn === 'number' ? { expiresIn: input.expiresIn } : {}),
         ...(input.tokenUse === 'access' ? { tokenUse: 'access' as const } : {}),
         ...(Array.isArray(input.scopes) ? { scopes: input.scopes.map(String) } : {}),
+        ...(Array.isArray(input.groups) ? { groups: input.groups.map(String) } : {}),
       });
       return { status: 200, body: minted };
     }

@@ -85,11 +85,25 @@ export class LocalTokenIssuer {
   static async open(options: TokenIssuerOptions): Promise<LocalTokenIssuer> {
     const file = join(options.dataDir, SIGNING_KEY_FILE);
     let privateJwk: JWK | undefined;
+    let text: string | undefined;
     try {
-      privateJwk = (JSON.parse(await readFile(file, 'utf8')) as StoredKey).privateJwk;
+      text = await readFile(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         throw new Error(`The local token signing key ${file} cannot be read: ${(error as Error).message}`);
+      }
+    }
+    if (text !== undefined) {
+      try {
+        privateJwk = (JSON.parse(text) as StoredKey).privateJwk;
+      } catch {
+        // JSON.parse quotes the text around the fault in its message: that would be part of the private key.
+        privateJwk = undefined;
+      }
+      if (typeof privateJwk?.d !== 'string') {
+        throw new Error(
+          `The local token signing key ${file} is damaged (not a private JWK): delete it to make a new one, which ends every token signed with it`,
+        );
       }
     }
     if (!privateJwk) {

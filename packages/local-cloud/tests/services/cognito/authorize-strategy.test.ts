@@ -1,13 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPair, SignJWT } from 'jose';
+import { generateKeyPair, importJWK, type JWTPayload, type KeyLike, SignJWT, UnsecuredJWT } from 'jose';
 import type { AuthorizationRequest, AuthorizerRecord } from '../../../src/services/apigateway';
 import {
   apiGatewayClaims,
   claimDate,
   cognitoAuthorizeStrategy,
   LocalTokenIssuer,
+  SIGNING_KEY_FILE,
   UserPoolRegistry,
 } from '../../../src/services/cognito';
 
@@ -161,6 +162,75 @@ describe('cognitoAuthorizeStrategy', () => {
 
     // Assess
     expect(decision).toMatchObject({ allow: false, statusCode: 401 });
+  });
+
+  /** A token signed with the pool's own key, with exactly the claims given: what only a key holder could make. */
+  const signedByThePool = async (claims: JWTPayload, header: { alg: string; kid?: string } = { alg: 'RS256' }) => {
+    const { privateJwk } = JSON.parse(await readFile(join(dataDir, SIGNING_KEY_FILE), 'utf8'));
+    const key = (await importJWK(privateJwk, 'RS256')) as KeyLike;
+    return new SignJWT(claims).setProtectedHeader({ kid: issuer.keyId, ...header }).sign(key);
+  };
+  const validClaims = () => ({
+    sub: 'alice-sub',
+    token_use: 'id',
+    'cognito:username': 'alice',
+    iss: issuer.issuerOf(POOL),
+    aud: CLIENT,
+    iat: NOW / 1000,
+    exp: NOW / 1000 + 3600,
+  });
+
+  it('takes a token it did not mint when the pool signed it with the claims Cognito sets (the control case)', async () => {
+    // Act
+    const decision = await authorize(
+      requestWith({ authorization: await signedByThePool(validClaims()) }),
+      authorizer(),
+    );
+
+    // Assess
+    expect(decision).toMatchObject({ allow: true });
+  });
+
+  it.each<[string, (claims: ReturnType<typeof validClaims>) => Partial<ReturnType<typeof validClaims>>]>([
+    ['no exp', ({ exp: _, ...rest }) => rest],
+    ['no iss', ({ iss: _, ...rest }) => rest],
+    ['no iat', ({ iat: _, ...rest }) => rest],
+    ['no sub', ({ sub: _, ...rest }) => rest],
+    ['no token_use', ({ token_use: _, ...rest }) => rest],
+    ['token_use access without scopes on the method', (claims) => ({ ...claims, token_use: 'access' })],
+    ['an audience of no app client', (claims) => ({ ...claims, aud: 'someone-elses-client' })],
+    ['an issuer of another region', (claims) => ({ ...claims, iss: claims.iss.replace('us-east-1', 'eu-west-1') })],
+    ['a not-before in the future', (claims) => ({ ...claims, nbf: NOW / 1000 + 600 })],
+    ['an expiry of one second ago', (claims) => ({ ...claims, exp: NOW / 1000 - 1 })],
+  ])('refuses a token signed by the pool with %s (401)', async (_, change) => {
+    // Prepare
+    const token = await signedByThePool(change(validClaims()));
+
+    // Act
+    const decision = await authorize(requestWith({ authorization: token }), authorizer());
+
+    // Assess
+    expect(decision).toEqual({ allow: false, statusCode: 401, message: 'Unauthorized' });
+  });
+
+  it('refuses an unsigned token (alg none) and one signed with HS256 using the public key as the secret', async () => {
+    // Prepare
+    const unsigned = new UnsecuredJWT(validClaims()).encode();
+    const publicKeyAsSecret = new TextEncoder().encode(JSON.stringify(issuer.jwks().keys[0]));
+    const confused = await new SignJWT(validClaims())
+      .setProtectedHeader({ alg: 'HS256', kid: issuer.keyId })
+      .sign(publicKeyAsSecret);
+
+    // Act
+    const decisions = await Promise.all(
+      [unsigned, confused].map((token) => authorize(requestWith({ authorization: token }), authorizer())),
+    );
+
+    // Assess
+    expect(decisions).toEqual([
+      { allow: false, statusCode: 401, message: 'Unauthorized' },
+      { allow: false, statusCode: 401, message: 'Unauthorized' },
+    ]);
   });
 
   it("refuses a token for another pool's client (wrong audience and issuer)", async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
@@ -97,6 +97,26 @@ describe('LocalTokenIssuer', () => {
     expect(stored.privateJwk.d).toBeDefined();
     expect(after.jwks().keys[0]).not.toHaveProperty('d');
     expect(decodeProtectedHeader(token).kid).toBe(after.jwks().keys[0]?.kid);
+  });
+
+  it('refuses a damaged key file with a message that quotes none of the key', async () => {
+    // Prepare: a key file whose private exponent lost its opening quote (JSON.parse quotes the text around it).
+    const folder = await mkdtemp(join(tmpdir(), 'cognito-damaged-'));
+    await LocalTokenIssuer.open({ dataDir: folder, registry });
+    const text = await readFile(join(folder, SIGNING_KEY_FILE), 'utf8');
+    const { privateJwk } = JSON.parse(text);
+    await writeFile(join(folder, SIGNING_KEY_FILE), text.replace(`"${privateJwk.d}`, privateJwk.d));
+
+    // Act
+    const opened = LocalTokenIssuer.open({ dataDir: folder, registry });
+
+    // Assess
+    await expect(opened).rejects.toThrow(/signing-key\.json is damaged/);
+    const message = await opened.catch((error: Error) => error.message);
+    for (const secret of [privateJwk.d, privateJwk.p, privateJwk.q, privateJwk.dp, privateJwk.dq]) {
+      expect(message).not.toContain(secret.slice(0, 8));
+    }
+    await rm(folder, { recursive: true, force: true });
   });
 
   it('names a local issuer when given a base URL', async () => {
