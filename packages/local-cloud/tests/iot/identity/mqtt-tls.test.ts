@@ -194,21 +194,24 @@ describe('MQTT over TLS with certificates and IoT policies', () => {
     expect(registered).toBeUndefined();
   });
 
-  it.each(['INACTIVE', 'REVOKED'] as const)('refuses a certificate made %s, and ends what it does next', async (status) => {
-    // Prepare
-    const device = await env.device('sensor-1');
-    const client = await env.asDevice(device);
+  it.each(['INACTIVE', 'REVOKED'] as const)(
+    'refuses a certificate made %s, and ends what it does next',
+    async (status) => {
+      // Prepare
+      const device = await env.device('sensor-1');
+      const client = await env.asDevice(device);
 
-    // Act
-    await env.iot.send(new UpdateCertificateCommand({ certificateId: device.certificateId, newStatus: status }));
-    client.publish('devices/sensor-1/telemetry', '{}', { qos: 1 });
-    await closed(client);
-    const again = await refusal(env.asDevice(device));
+      // Act
+      await env.iot.send(new UpdateCertificateCommand({ certificateId: device.certificateId, newStatus: status }));
+      client.publish('devices/sensor-1/telemetry', '{}', { qos: 1 });
+      await closed(client);
+      const again = await refusal(env.asDevice(device));
 
-    // Assess
-    expect(again).toEqual(REFUSED);
-    expect(env.observed.some((m) => m.topic === 'devices/sensor-1/telemetry')).toBe(false);
-  });
+      // Assess
+      expect(again).toEqual(REFUSED);
+      expect(env.observed.some((m) => m.topic === 'devices/sensor-1/telemetry')).toBe(false);
+    },
+  );
 
   it('refuses to connect a certificate with no policy (default deny)', async () => {
     // Prepare
