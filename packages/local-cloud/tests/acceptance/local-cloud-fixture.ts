@@ -45,6 +45,7 @@ export async function startCloud(dataDir?: string): Promise<StartedCloud> {
     edgePort: 0,
     apiPort: 0,
     mqttPort: 0,
+    mqttTlsPort: 0,
     timing: FAST_TIMING,
     extensions: localCloudExtensions(),
     functionLogs: false,
