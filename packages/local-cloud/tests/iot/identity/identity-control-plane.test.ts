@@ -205,6 +205,30 @@ describe('certificates and policies through the IoT control plane (AWS SDK v3)',
     expect(thingToUnknown).toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
+  it("gives a template's policy its new document when the stack is deployed again (AWS::IoT::Policy)", async () => {
+    // Prepare
+    const before = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }],
+    });
+    const after = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Deny', Action: 'iot:*', Resource: '*' }],
+    });
+    env.policies.putPolicy('from-template', before);
+
+    // Act
+    const unchanged = env.policies.putPolicy('from-template', before).defaultVersionId;
+    env.policies.putPolicy('from-template', after);
+    const read = await env.iot.send(new GetPolicyCommand({ policyName: 'from-template' }));
+    const broken = settle(Promise.resolve().then(() => env.policies.putPolicy('from-template', '{"Statement": 1}')));
+
+    // Assess
+    expect(unchanged).toBe('1');
+    expect(read).toMatchObject({ policyDocument: after, defaultVersionId: '2' });
+    expect(await broken).toMatchObject({ code: 'MalformedPolicyException' });
+  });
+
   it('lists the things of a certificate and the certificates of a thing', async () => {
     // Prepare
     const device = await env.device('meter-7');
