@@ -34,6 +34,9 @@ import {
   type User,
 } from './support';
 
+// A registration makes an RSA 2048 key pair, as AWS IoT does: slow on a busy machine.
+jest.setTimeout(20_000);
+
 let iot: LocalAws;
 const NOW = 1_767_225_600_000;
 let tables: TestTables;

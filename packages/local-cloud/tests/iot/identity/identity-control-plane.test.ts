@@ -29,6 +29,9 @@ import { type Identity, OWN_TOPICS_POLICY, startIdentity } from './identity-fixt
 /** What a request ended with: its answer, or the error it was refused with. */
 const settle = <T>(request: Promise<T>): Promise<T | Error> => request.catch((error: Error) => error);
 
+// Each device certificate comes with an RSA 2048 key pair, as AWS makes them: slow on a busy machine.
+jest.setTimeout(30_000);
+
 describe('certificates and policies through the IoT control plane (AWS SDK v3)', () => {
   let env: Identity;
 

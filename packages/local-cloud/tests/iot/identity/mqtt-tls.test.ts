@@ -17,6 +17,9 @@ const refusal = (attempt: Promise<unknown>): Promise<string | undefined> =>
 const REFUSED = expect.any(String);
 const ownTopics = (env: Identity) => env.observed.map((m) => m.topic).filter((t) => !t.startsWith('$aws/events/'));
 
+// Each device certificate comes with an RSA 2048 key pair, as AWS makes them: slow on a busy machine.
+jest.setTimeout(30_000);
+
 describe('MQTT over TLS with certificates and IoT policies', () => {
   let env: Identity;
 
