@@ -6,7 +6,8 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeCertificateCommand, UpdateCertificateCommand } from '@aws-sdk/client-iot';
@@ -226,5 +227,41 @@ describe('a device registered through POST /devices, over MQTT over TLS', () => 
 
     // Assess
     expect(archived.line).toMatchObject({ deviceId: device.deviceId, metrics: { humidity: 40 } });
+  });
+});
+
+describe('a local cloud with plain MQTT switched off (plainMqtt: false, --no-plain-mqtt)', () => {
+  let tlsOnly: StartedCloud;
+  let plainPort: number;
+
+  beforeAll(async () => {
+    // A port known to be free, asked for and then switched off: nothing may listen on it.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    plainPort = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    tlsOnly = await startCloud(undefined, { plainMqtt: false, mqttPort: plainPort });
+  }, 180_000);
+
+  afterAll(async () => {
+    await tlsOnly?.cloud.close();
+    if (tlsOnly) await rm(tlsOnly.dataDir, { recursive: true, force: true });
+  });
+
+  it('serves MQTT over TLS only: no plain endpoint, nothing listening on the plain port', async () => {
+    // Act
+    const plain = await refusal(
+      connectAsync(`mqtt://127.0.0.1:${plainPort}`, { reconnectPeriod: 0, connectTimeout: 3_000 }, false),
+    );
+    const written = JSON.parse(await readFile(join(tlsOnly.dataDir, 'endpoints.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+
+    // Assess
+    expect(plain).toMatch(/^refused/);
+    expect(tlsOnly.cloud.endpoints.mqtt).toBeUndefined();
+    expect(written.mqtt).toBeUndefined();
+    expect(written.mqttTls).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
   });
 });

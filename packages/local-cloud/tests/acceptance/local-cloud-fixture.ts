@@ -10,7 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { localCloudExtensions } from '../../src/cli/extensions';
-import { type LocalCloud, type LocalTiming, startLocalCloud } from '../../src/local-cloud';
+import { type LocalCloud, type LocalCloudOptions, type LocalTiming, startLocalCloud } from '../../src/local-cloud';
 
 /** The repository root: the real services and serverless-compose.yml. */
 export const ROOT = join(__dirname, '..', '..', '..', '..');
@@ -34,8 +34,11 @@ export interface StartedCloud {
   warnings: string[];
 }
 
-/** Starts the local cloud as `pnpm start` does, on free ports and a data folder of its own (or the one given). */
-export async function startCloud(dataDir?: string): Promise<StartedCloud> {
+/**
+ * Starts the local cloud as `pnpm start` does, on free ports and a data folder of its own (or the one given), with
+ * `options` over those.
+ */
+export async function startCloud(dataDir?: string, options: Partial<LocalCloudOptions> = {}): Promise<StartedCloud> {
   const folder = dataDir ?? (await mkdtemp(join(tmpdir(), 'iot-local-acceptance-')));
   const warnings: string[] = [];
   let healthBeforeDeploy: Promise<{ status: number; body: unknown }> | undefined;
@@ -58,6 +61,7 @@ export async function startCloud(dataDir?: string): Promise<StartedCloud> {
         }));
       }
     },
+    ...options,
   });
   return {
     cloud,
