@@ -33,6 +33,7 @@ export async function startBenchCloud(
     edgePort: 0,
     apiPort: 0,
     mqttPort: 0,
+    mqttTlsPort: 0,
     ...(timing ? { timing } : {}),
     extensions: defaultExtensions(),
     functionLogs: false,

@@ -1,14 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deriveSeed, seededRandom } from './random';
-import { type DeviceEvent, SimulatedDevice } from './simulated-device';
+import { type DeviceEvent, type DeviceTls, SimulatedDevice } from './simulated-device';
 
 /** The telemetry rule of the local stage, when `<dataDir>/stacks.json` does not name it. */
 export const DEFAULT_TELEMETRY_RULE_NAME = 'iot_ingestion_rules_local_telemetry';
 
 export interface FleetOptions {
-  /** The broker, e.g. `mqtt://127.0.0.1:1883`. */
+  /** The broker, e.g. `mqtt://127.0.0.1:1883`, or `mqtts://127.0.0.1:8883` with `tls`. */
   url: string;
+  /** Each device's certificate, key and CA, for MQTT over TLS (see `registerWithCertificates`). */
+  tls?: (deviceId: string) => DeviceTls | undefined;
   /** How many devices (default 3). */
   devices?: number;
   /** Seconds between two readings of a device until its shadow says otherwise (default 5; may be fractional). */
@@ -69,6 +71,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       new SimulatedDevice({
         deviceId,
         url: options.url,
+        tls: options.tls?.(deviceId),
         intervalSeconds,
         route:
           options.basicIngest === false

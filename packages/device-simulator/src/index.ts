@@ -8,5 +8,6 @@ export * from './device-config';
 export * from './fleet';
 export * from './local-fleet';
 export * from './random';
+export * from './registration';
 export * from './sensors';
 export * from './simulated-device';

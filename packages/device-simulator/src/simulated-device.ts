@@ -25,9 +25,18 @@ export type DeviceEvent =
 /** How a device publishes its telemetry. */
 export type TelemetryRoute = { basicIngest: true; ruleName: string } | { basicIngest: false };
 
+/** A device's certificate, its private key and the CA it trusts (PEM), for MQTT over TLS (`mqtts://`). */
+export interface DeviceTls {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
 export interface SimulatedDeviceOptions {
   deviceId: string;
   url: string;
+  /** The device's certificate, for a `mqtts://` broker that requires one (AWS IoT Core, the local cloud's 8883). */
+  tls?: DeviceTls;
   /** Seconds between two telemetry messages until the shadow says otherwise (may be fractional). */
   intervalSeconds: number;
   route: TelemetryRoute;
@@ -100,6 +109,7 @@ export class SimulatedDevice {
       reconnectPeriod: this.options.reconnectPeriodMs ?? 1000,
       connectTimeout: 10_000,
       keepalive: 30,
+      ...(this.options.tls ? { ...this.options.tls, rejectUnauthorized: true } : {}),
     };
     const client = connect(this.options.url, clientOptions);
     this.client = client;

@@ -8,7 +8,14 @@ import type { Alarm, Command, DeviceConfigView } from '@iot/types';
 import { connectAsync } from 'mqtt';
 import { type AppUser, type RestApi, restApi, signIn } from '../../local-cloud/tests/acceptance/device-api-clients';
 import { eventually, type StartedCloud, startCloud } from '../../local-cloud/tests/acceptance/local-cloud-fixture';
-import { type Fleet, fleetDeviceIds, startFleet, telemetryRuleNameFrom } from '../src';
+import {
+  type Fleet,
+  fleetDeviceIds,
+  localCaCertificate,
+  registerWithCertificates,
+  startFleet,
+  telemetryRuleNameFrom,
+} from '../src';
 
 jest.setTimeout(30_000);
 
@@ -159,5 +166,58 @@ describe('a simulated fleet on the local cloud', () => {
     expect(device.stats.reconnects).toBeGreaterThan(reconnectsBefore);
     expect(device.configuration.enabledSensors).toEqual(['temperature', 'humidity']);
     expect(config.reported).toMatchObject({ reportingIntervalSeconds: 7, enabledSensors: ['temperature', 'humidity'] });
+  });
+});
+
+describe('a simulated fleet over MQTT over TLS, with the certificates POST /devices issued', () => {
+  it('registers its devices, connects each with its certificate under the device policy, and its readings raise alarms', async () => {
+    // Prepare
+    const { cloud } = started;
+    const tlsPrefix = `tls${Date.now().toString(36)}`;
+    const [device] = fleetDeviceIds(1, tlsPrefix) as [string];
+    const registered = await registerWithCertificates({
+      apiUrl: cloud.endpoints.api,
+      token: user.token,
+      deviceIds: [device],
+      ca: await localCaCertificate(cloud.endpoints.edge),
+    });
+    const limit = await api(`/devices/${device}/thresholds`, {
+      as: user,
+      method: 'PUT',
+      json: { rules: [{ metric: 'battery', comparison: 'above', value: -1, severity: 'warning' }] },
+    });
+    expect(limit.status).toBe(200);
+
+    // Act
+    const tlsFleet = await startFleet({
+      url: registered.url,
+      tls: registered.tls,
+      devices: 1,
+      intervalSeconds: 1,
+      prefix: tlsPrefix,
+      basicIngest: true,
+      ruleName: await telemetryRuleNameFrom(started.dataDir),
+      reconnectPeriodMs: 0,
+    });
+    try {
+      const alarm = await eventually(`an alarm of ${device}`, async () => {
+        const answer = await api<{ alarms: Alarm[] }>(`/devices/${device}/alarms`, { as: user });
+        return answer.body.alarms?.find((a) => a.metric === 'battery' && a.state === 'ALARM');
+      });
+      const again = registerWithCertificates({
+        apiUrl: cloud.endpoints.api,
+        token: user.token,
+        deviceIds: [device],
+        ca: 'unused',
+      });
+
+      // Assess
+      expect(registered.url).toBe(cloud.endpoints.mqttTls);
+      expect(alarm).toMatchObject({ deviceId: device, state: 'ALARM' });
+      expect(tlsFleet.stats()).toMatchObject({ devices: 1, connected: 1, reconnects: 0, errors: 0 });
+      await expect(again).rejects.toThrow(/registered already/);
+    } finally {
+      await tlsFleet.stop();
+    }
   });
 });

@@ -120,11 +120,15 @@ export class Idempotency {
     this.options.onStoreError?.(error);
   };
 
-  /** `scope` separates the keys of different callers (the user id). */
+  /**
+   * `scope` separates the keys of different callers (the user id). `keep`, when given, is what is stored for replays
+   * in place of the response: a response carrying a secret (a private key) is answered once and kept without it.
+   */
   async run(
     event: APIGatewayProxyEvent,
     scope: string,
     work: () => Promise<APIGatewayProxyResult>,
+    keep: (response: APIGatewayProxyResult) => APIGatewayProxyResult = (response) => response,
   ): Promise<APIGatewayProxyResult> {
     const header = headerOf(event, IDEMPOTENCY_KEY);
     if (header === undefined) return work();
@@ -147,7 +151,7 @@ export class Idempotency {
       throw error;
     }
     if (response.statusCode >= 200 && response.statusCode < 300) {
-      await this.options.store.complete(key, fingerprint, toStored(response), expiresAt).catch(this.storeFailed);
+      await this.options.store.complete(key, fingerprint, toStored(keep(response)), expiresAt).catch(this.storeFailed);
     } else {
       await this.options.store.release(key, fingerprint).catch(this.storeFailed);
     }

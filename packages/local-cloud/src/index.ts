@@ -14,6 +14,7 @@ export * from './iot/broker';
 export * from './iot/contracts';
 export * from './iot/control-plane';
 export * from './iot/data-plane';
+export * from './iot/identity';
 export * from './iot/local-iot-core';
 export { RulesEngine, TopicRuleRegistry } from './iot/rules';
 export * from './iot/shadow';

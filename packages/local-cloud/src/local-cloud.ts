@@ -40,6 +40,7 @@ import { SqsService, SqsStore } from './services/sqs';
 export const DEFAULT_EDGE_PORT = 4566;
 export const DEFAULT_API_PORT = 3000;
 export const DEFAULT_MQTT_PORT = 1883;
+export const DEFAULT_MQTT_TLS_PORT = 8883;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_STAGE = 'local';
 
@@ -106,8 +107,12 @@ export interface LocalCloudContext {
   /** The edge endpoint's HTTP server, for an extension that serves more on the same port (MQTT over WebSocket). */
   edgeServer: EdgeServer['server'];
   host: string;
-  /** The MQTT port the user chose (default 1883; 0: any free port). */
+  /** The plain MQTT port the user chose (default 1883; 0: any free port). */
   mqttPort: number;
+  /** The MQTT over TLS port the user chose (default 8883; 0: any free port). */
+  mqttTlsPort: number;
+  /** False when plain MQTT (development only) is switched off. */
+  plainMqtt: boolean;
   dataDir: string;
   region: string;
   stage: string;
@@ -142,7 +147,7 @@ export interface StartedExtension {
 export interface LocalCloudExtension {
   readonly name: string;
   /** Ports it listens on, checked with the others before anything starts. */
-  readonly ports?: readonly 'mqtt'[];
+  readonly ports?: readonly ('mqtt' | 'mqttTls')[];
   start(context: LocalCloudContext): Promise<StartedExtension>;
 }
 
@@ -163,8 +168,12 @@ export interface LocalCloudOptions {
   edgePort?: number;
   /** Default 3000; 0 picks a free port. */
   apiPort?: number;
-  /** Default 1883; 0 picks a free port. Handed to extensions (the IoT broker). */
+  /** Plain MQTT, for development: default 1883; 0 picks a free port. Handed to extensions (the IoT broker). */
   mqttPort?: number;
+  /** MQTT over TLS with client certificates: default 8883; 0 picks a free port. Handed to extensions. */
+  mqttTlsPort?: number;
+  /** Default true; false serves MQTT over TLS only (no plain port). */
+  plainMqtt?: boolean;
   /** Package every service again even when unchanged. */
   forcePackage?: boolean;
   timing?: LocalTiming;
@@ -239,6 +248,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const edgePort = options.edgePort ?? DEFAULT_EDGE_PORT;
   const apiPort = options.apiPort ?? DEFAULT_API_PORT;
   const mqttPort = options.mqttPort ?? DEFAULT_MQTT_PORT;
+  const mqttTlsPort = options.mqttTlsPort ?? DEFAULT_MQTT_TLS_PORT;
+  const plainMqtt = options.plainMqtt ?? true;
   const progress = (event: LocalCloudEvent) => options.onProgress?.(event);
 
   const compose = await readComposeFile(root);
@@ -246,8 +257,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     { name: 'edge endpoint', port: edgePort, host, flag: '--edge-port', env: 'IOT_LOCAL_EDGE_PORT' },
     { name: 'REST API', port: apiPort, host, flag: '--api-port', env: 'IOT_LOCAL_API_PORT' },
   ];
-  if (extensions.some((extension) => extension.ports?.includes('mqtt'))) {
+  if (plainMqtt && extensions.some((extension) => extension.ports?.includes('mqtt'))) {
     claims.push({ name: 'MQTT broker', port: mqttPort, host, flag: '--mqtt-port', env: 'IOT_LOCAL_MQTT_PORT' });
+  }
+  if (extensions.some((extension) => extension.ports?.includes('mqttTls'))) {
+    claims.push({
+      name: 'MQTT over TLS',
+      port: mqttTlsPort,
+      host,
+      flag: '--mqtt-tls-port',
+      env: 'IOT_LOCAL_MQTT_TLS_PORT',
+    });
   }
   await checkPortsFree(claims);
   await prepareDataFolder(dataDir, { reset: options.reset });
@@ -374,6 +394,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         edgeServer: edge.server,
         host,
         mqttPort,
+        mqttTlsPort,
+        plainMqtt,
         dataDir,
         region,
         stage,

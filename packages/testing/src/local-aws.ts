@@ -5,10 +5,15 @@
  *
  * @packageDocumentation
  */
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { IotPublisher, PublishedMessage } from '@iot/local-cloud';
 import {
   type AwsService,
+  CertificateAuthority,
+  CertificateRegistry,
   DeviceShadowService,
   type EdgeRequest,
   type EdgeResponse,
@@ -16,6 +21,7 @@ import {
   FirehoseService,
   IotControlPlaneService,
   IotDataPlaneService,
+  PolicyRegistry,
   S3Store,
   SnsService,
   SnsStore,
@@ -82,6 +88,10 @@ export interface LocalAws {
   readonly firehose: FirehoseService;
   readonly shadows: DeviceShadowService;
   readonly things: ThingRegistry;
+  /** The certificates the IoT control plane issued (with `iot`). */
+  readonly certificates: CertificateRegistry;
+  /** The IoT policies and their attachments (with `iot`). */
+  readonly policies: PolicyRegistry;
   /** Every request the started services received, in order (also those an interceptor answered). */
   readonly requests: EdgeRequestRecord[];
   /** The requests of one service (signing name), optionally only those with this method and a path matching. */
@@ -131,6 +141,13 @@ export async function closedEndpoint(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/** One CA for the tests of a process: creating one takes a key pair, which is slow enough to share. */
+let sharedCa: Promise<CertificateAuthority> | undefined;
+const testCa = () => {
+  sharedCa ??= CertificateAuthority.open(join(mkdtempSync(join(tmpdir(), 'iot-test-ca-')), 'ca'));
+  return sharedCa;
+};
+
 function notStarted(name: string): never {
   throw new Error(`The local ${name} was not started: pass { ${name}: true } to startLocalAwsServices`);
 }
@@ -141,7 +158,9 @@ function notStarted(name: string): never {
  */
 export async function startLocalAwsServices(options: LocalAwsOptions): Promise<LocalAws> {
   const closers: Array<() => Promise<void>> = [];
-  const started: Partial<Record<'sns' | 'sqs' | 's3' | 'firehose' | 'shadows' | 'things', unknown>> = {};
+  const started: Partial<
+    Record<'sns' | 'sqs' | 's3' | 'firehose' | 'shadows' | 'things' | 'certificates' | 'policies', unknown>
+  > = {};
   const publisher = new RecordingIotPublisher();
   const edgeServices: Parameters<typeof startEdgeServer>[0]['services'] = [];
 
@@ -181,8 +200,19 @@ export async function startLocalAwsServices(options: LocalAwsOptions): Promise<L
   if (options.iot) {
     const things = new ThingRegistry({ region: 'us-east-1' });
     const rules = new TopicRuleRegistry({ region: 'us-east-1' });
-    edgeServices.push(new IotControlPlaneService({ rules, things, dataEndpoint: '127.0.0.1' }));
+    const certificates = new CertificateRegistry({ region: 'us-east-1' });
+    const policies = new PolicyRegistry({ region: 'us-east-1' });
+    edgeServices.push(
+      new IotControlPlaneService({
+        rules,
+        things,
+        dataEndpoint: '127.0.0.1',
+        identity: { ca: await testCa(), certificates, policies },
+      }),
+    );
     started.things = things;
+    started.certificates = certificates;
+    started.policies = policies;
   }
 
   const requests: EdgeRequestRecord[] = [];
@@ -227,6 +257,12 @@ export async function startLocalAwsServices(options: LocalAwsOptions): Promise<L
     },
     get things() {
       return get<ThingRegistry>('things', 'iot');
+    },
+    get certificates() {
+      return get<CertificateRegistry>('certificates', 'iot');
+    },
+    get policies() {
+      return get<PolicyRegistry>('policies', 'iot');
     },
     requests,
     requestsTo: (service, method, path) =>

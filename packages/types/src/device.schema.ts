@@ -67,6 +67,41 @@ export const DeviceSchema = z.object({
 });
 export type Device = z.infer<typeof DeviceSchema>;
 
+/**
+ * The device's X.509 certificate from AWS IoT, and its key pair. The private key is in the first answer of
+ * `POST /devices` only: it is not kept anywhere, so an answer replayed for the same `Idempotency-Key` lacks it.
+ */
+export const DeviceCertificateSchema = z.object({
+  /** The AWS IoT certificate id (the SHA-256 of the certificate, in hex). */
+  certificateId: z.string(),
+  certificateArn: z.string(),
+  /** PEM; the MQTT client's `cert`. */
+  certificatePem: z.string(),
+  /** PEM (PKCS#8); the MQTT client's `key`. Only in the first answer. */
+  privateKey: z.string().optional(),
+  /** PEM (SPKI). */
+  publicKey: z.string().optional(),
+});
+export type DeviceCertificate = z.infer<typeof DeviceCertificateSchema>;
+
+/** Where the device connects: MQTT over TLS with its certificate, its device id as the client id. */
+export const MqttConnectionSchema = z.object({
+  /** The AWS IoT data endpoint (DescribeEndpoint `iot:Data-ATS`): the TLS server name. */
+  host: z.string(),
+  /** 8883 in AWS. */
+  port: z.number().int().min(1).max(65_535),
+  /** The client id the device policy allows: the device id. */
+  clientId: z.string(),
+});
+export type MqttConnection = z.infer<typeof MqttConnectionSchema>;
+
+/** `POST /devices`: the registered device, with its certificate (and, once, its private key) and where to connect. */
+export const RegisteredDeviceSchema = DeviceSchema.extend({
+  certificate: DeviceCertificateSchema,
+  mqtt: MqttConnectionSchema,
+});
+export type RegisteredDevice = z.infer<typeof RegisteredDeviceSchema>;
+
 /** Query of `GET /devices`. */
 export const ListDevicesQuerySchema = z
   .object({

@@ -39,6 +39,7 @@ import {
   DeviceTypeSchema,
   ListDevicesQuerySchema,
   RegisterDeviceRequestSchema,
+  RegisteredDeviceSchema,
   ShadowStateSchema,
 } from './device.schema';
 import { DeviceConfigurationSchema } from './device-config.schema';
@@ -150,12 +151,18 @@ export const API_ROUTES: readonly ApiRoute[] = [
     method: 'post',
     path: '/devices',
     operationId: 'registerDevice',
-    summary: 'Registers a device to the caller and creates its AWS IoT thing.',
+    summary:
+      'Registers a device to the caller: its AWS IoT thing, a certificate and key pair (the private key is returned once and kept nowhere) with the device policy, and the MQTT endpoint.',
     authenticated: true,
     requestHeaders: [IDEMPOTENCY_KEY_HEADER],
     requestBody: RegisterDeviceRequestSchema,
     responses: {
-      201: { description: 'The registered device.', body: DeviceSchema, headers: [LOCATION_HEADER, REPLAYED_HEADER] },
+      201: {
+        description:
+          'The registered device, its certificate and where it connects. A replayed answer (same Idempotency-Key) has no private key.',
+        body: RegisteredDeviceSchema,
+        headers: [LOCATION_HEADER, REPLAYED_HEADER],
+      },
     },
     problems: [400, 409, 413, 415, 422, 429],
   },
@@ -378,6 +385,7 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   DeviceAttributes: DeviceAttributesSchema,
   DeviceConnectivity: DeviceConnectivitySchema,
   Device: DeviceSchema,
+  RegisteredDevice: RegisteredDeviceSchema,
   DevicesPage: DevicesPageSchema,
   RegisterDeviceRequest: RegisterDeviceRequestSchema,
   ShadowState: ShadowStateSchema,

@@ -24,6 +24,8 @@ export const loadConfig = () =>
       ...tables,
       /** Thing type names are this prefix and the device type (`sensor`, `gateway` ...). */
       THING_TYPE_PREFIX: z.string().min(1),
+      /** The AWS IoT policy attached to every device certificate (its own topics and shadow only). */
+      DEVICE_POLICY_NAME: z.string().min(1),
       /** Days a command and its result are kept. */
       COMMAND_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
     }),

@@ -12,7 +12,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { AwsServiceError } from '@iot/local-cloud';
 import type { LocalAws } from '@iot/testing/local-aws';
-import { DeviceSchema, DevicesPageSchema, ProblemDetailsSchema } from '@iot/types';
+import { DeviceSchema, DevicesPageSchema, ProblemDetailsSchema, RegisteredDeviceSchema } from '@iot/types';
 import { createDeleteDeviceHandler } from '../src/handlers/delete-device';
 import { createGetDeviceHandler } from '../src/handlers/get-device';
 import { createListDevicesHandler } from '../src/handlers/list-devices';
@@ -24,6 +24,7 @@ import {
   bodyOf,
   call,
   DASHBOARD_ORIGIN,
+  DEVICE_POLICY,
   deviceRecord,
   fixture,
   request,
@@ -32,6 +33,9 @@ import {
   type TestTables,
   type User,
 } from './support';
+
+// A registration makes an RSA 2048 key pair, as AWS IoT does: slow on a busy machine.
+jest.setTimeout(20_000);
 
 let iot: LocalAws;
 const NOW = 1_767_225_600_000;
@@ -112,7 +116,7 @@ describe('POST /devices', () => {
     ]);
   });
 
-  it('answers a retry with the same Idempotency-Key with the first answer, creating the thing once', async () => {
+  it('answers a retry with the same Idempotency-Key with the first answer but its private key, creating the thing once', async () => {
     // Prepare
     const body = { deviceId: 'sensor-1', type: 'sensor' };
     const first = await register(ALICE, body, { 'Idempotency-Key': 'key-1' });
@@ -123,11 +127,45 @@ describe('POST /devices', () => {
     // Assess
     expect(first.statusCode).toBe(201);
     expect(retry.statusCode).toBe(201);
-    expect(retry.body).toBe(first.body);
+    const { privateKey, ...keptCertificate } = bodyOf(first).certificate;
+    expect(privateKey).toMatch(/BEGIN PRIVATE KEY/);
+    expect(bodyOf(retry)).toEqual({ ...bodyOf(first), certificate: keptCertificate });
+    expect(JSON.stringify(await tables.scan('idempotency'))).not.toContain('PRIVATE KEY');
     expect(retry.headers?.['idempotent-replayed']).toBe('true');
     expect(retry.headers?.location).toBe('/devices/sensor-1');
     expect(retry.headers?.['access-control-allow-origin']).toBe(DASHBOARD_ORIGIN);
     expect(createThingRequests()).toHaveLength(1);
+  });
+
+  it('issues an ACTIVE certificate with the device policy, attached to the thing, and says where to connect', async () => {
+    // Act
+    const response = await register(ALICE, { deviceId: 'sensor-1', type: 'sensor' });
+
+    // Assess
+    expect(response.statusCode).toBe(201);
+    const device = RegisteredDeviceSchema.parse(bodyOf(response));
+    const { certificateArn, certificateId } = device.certificate;
+    expect(iot.certificates.find(certificateId)).toMatchObject({ status: 'ACTIVE', certificateArn });
+    expect(iot.certificates.find(certificateId)?.certificatePem).toBe(device.certificate.certificatePem);
+    expect(iot.things.listThingPrincipals('sensor-1')).toEqual([certificateArn]);
+    expect(iot.policies.attachedPolicies(certificateArn).map((p) => p.policyName)).toEqual([DEVICE_POLICY]);
+    expect(device.certificate.privateKey).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(device.mqtt).toEqual({ host: '127.0.0.1', port: 8883, clientId: 'sensor-1' });
+    expect(JSON.stringify(await tables.scan('devices'))).not.toContain('PRIVATE KEY');
+  });
+
+  it('removes the thing, the certificate and the claim when the certificate cannot be given the device policy', async () => {
+    // Prepare: no device policy, so AttachPolicy is refused.
+    iot.policies.deletePolicy(DEVICE_POLICY);
+
+    // Act
+    const response = await register(ALICE, { deviceId: 'sensor-1', type: 'sensor' });
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(thingNames()).toEqual([]);
+    expect(iot.certificates.list()).toEqual([]);
+    expect(await tables.scan('devices')).toEqual([]);
   });
 
   it('answers 422 to the same Idempotency-Key with a different body, and acts on neither twice', async () => {
@@ -445,6 +483,21 @@ describe('DELETE /devices/{deviceId}', () => {
     expect(iot.requestsTo('iot', 'DELETE', /^\/things\/sensor-1\/principals$/)).toHaveLength(1);
     expect(await hasShadow('sensor-1')).toBe(false);
     expect(await tables.scan('devices')).toEqual([]);
+  });
+
+  it("deactivates and deletes the device's certificate with it", async () => {
+    // Prepare
+    const registered = await register(ALICE, { deviceId: 'sensor-1', type: 'sensor' });
+    const { certificateId } = bodyOf(registered).certificate;
+
+    // Act
+    const response = await remove(ALICE, 'sensor-1');
+
+    // Assess
+    expect(response.statusCode).toBe(204);
+    expect(iot.certificates.find(certificateId)).toBeUndefined();
+    expect(iot.requestsTo('iot', 'PUT', new RegExp(`^/certificates/${certificateId}$`))).toHaveLength(1);
+    expect(thingNames()).toEqual([]);
   });
 
   it('deletes the ownership even when the thing and shadow are already gone', async () => {

@@ -15,6 +15,7 @@ import {
   createTableFromServerlessYml,
   type LocalDynamoDb,
   lambdaContext,
+  parseServerlessYml,
   startLocalDynamoDb,
 } from '@iot/testing';
 import { type LocalAws, startLocalAwsServices } from '@iot/testing/local-aws';
@@ -25,6 +26,7 @@ import { createDocumentClient } from '../src/adapters/dynamodb-document-client';
 import { DynamoDbIdempotencyStore } from '../src/adapters/dynamodb-idempotency-store';
 import { IotDataCommandPublisher } from '../src/adapters/iot-data-command-publisher';
 import { IotDataDeviceShadow } from '../src/adapters/iot-data-device-shadow';
+import { IotDeviceCredentials } from '../src/adapters/iot-device-credentials';
 import { IotThingRegistry } from '../src/adapters/iot-thing-registry';
 import type { DeviceRecord } from '../src/domain/devices';
 
@@ -116,9 +118,32 @@ export async function startTables(): Promise<TestTables> {
 }
 
 /** The local IoT control and data planes; the shadow service's clock is `now()` when given. */
-export function startLocalIot(options: { now?: () => number } = {}): Promise<LocalAws> {
-  return startLocalAwsServices({ iot: true, iotData: true, ...options });
+export async function startLocalIot(options: { now?: () => number } = {}): Promise<LocalAws> {
+  const iot = await startLocalAwsServices({ iot: true, iotData: true, ...options });
+  iot.policies.createPolicy(DEVICE_POLICY, devicePolicyDocument());
+  return iot;
 }
+
+/** The DevicePolicy of serverless.yml, its `Fn::Sub`s resolved for the local account in us-east-1. */
+export function devicePolicyDocument(): string {
+  const yml = parseServerlessYml(readFileSync(join(SERVICE_DIR, 'serverless.yml'), 'utf8'));
+  const document = yml.resources?.Resources?.DevicePolicy?.Properties?.PolicyDocument;
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': 'us-east-1',
+    'AWS::AccountId': '000000000000',
+  };
+  const sub = (text: string) =>
+    text.replace(/\$\{(!?)([^}]+)\}/g, (_, escaped: string, name: string) =>
+      escaped ? `\${${name}}` : (pseudo[name] ?? name),
+    );
+  return JSON.stringify(document, (_key, value: unknown) =>
+    value && typeof value === 'object' && 'Fn::Sub' in value ? sub((value as { 'Fn::Sub': string })['Fn::Sub']) : value,
+  );
+}
+
+/** The device policy the tests' registrations attach (created by {@link startLocalIot}). */
+export const DEVICE_POLICY = 'iot-test-device';
 
 /** Where the IoT clients go when a test gives none: nowhere, so that a call a test did not expect fails. */
 const NO_ENDPOINT = 'http://127.0.0.1:9';
@@ -144,6 +169,7 @@ export function adapters(tables: TestTables, options: { now?: () => number; iotE
       ...(options.now ? { now: options.now } : {}),
     }),
     things: new IotThingRegistry(iot, [1, 1]),
+    credentials: new IotDeviceCredentials(iot, DEVICE_POLICY),
     shadows: new IotDataDeviceShadow(iotData),
     publisher: new IotDataCommandPublisher(iotData),
     logger: createLogger('test'),

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type FleetStats, startFleet, telemetryRuleNameFrom } from '../fleet';
+import { type FleetStats, fleetDeviceIds, startFleet, telemetryRuleNameFrom } from '../fleet';
+import { localCaCertificate, type RegisteredFleet, registerWithCertificates } from '../registration';
 
 const USAGE = `Usage: iot-simulate [options]
 
@@ -19,6 +20,11 @@ Options:
   --prefix <prefix>      Device ids are <prefix>-001, <prefix>-002, ... (default sim)
   --seed <n>             Seed of the readings (default 1)
   --excursions <p>       Chance per reading of an excursion past the usual thresholds (default 0.02)
+  --tls                  Register each device through POST /devices and connect over TLS with the certificate it
+                         answers (the devices must not be registered yet; the keys stay in memory)
+  --token <token>        With --tls: an ID token of the user the devices are registered to (env IOT_TOKEN)
+  --api-url <url>        With --tls: the REST API (default: the local cloud's, from <data-dir>/endpoints.json)
+  --ca <file>            With --tls: the CA of the broker (default: the local cloud's, from its edge endpoint)
   --data-dir <dir>       The local cloud's data folder (default .local)
   -h, --help             Show this help
 `;
@@ -40,13 +46,29 @@ function wholeNumber(text: string, flag: string): number {
   return Number(text);
 }
 
-async function mqttUrlFrom(dataDir: string): Promise<string | undefined> {
+async function endpointsFrom(dataDir: string): Promise<Record<string, string | undefined>> {
   try {
-    const endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8')) as { mqtt?: unknown };
-    return typeof endpoints.mqtt === 'string' ? endpoints.mqtt : undefined;
+    return JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8')) as Record<string, string | undefined>;
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+/** Registers the fleet's devices with certificates, for --tls. */
+async function registerTls(
+  values: { token?: string; 'api-url'?: string; ca?: string },
+  endpoints: Record<string, string | undefined>,
+  deviceIds: string[],
+): Promise<RegisteredFleet> {
+  const token = values.token ?? process.env.IOT_TOKEN;
+  if (!token) throw new UsageError('--tls needs --token <ID token> (or IOT_TOKEN) to register the devices');
+  const apiUrl = values['api-url'] ?? endpoints.api;
+  if (!apiUrl) throw new UsageError('--tls needs --api-url, or a running local cloud (<data-dir>/endpoints.json)');
+  let ca: string;
+  if (values.ca) ca = await readFile(values.ca, 'utf8');
+  else if (endpoints.edge) ca = await localCaCertificate(endpoints.edge);
+  else throw new UsageError('--tls needs --ca <file>, or a running local cloud (<data-dir>/endpoints.json)');
+  return registerWithCertificates({ apiUrl, token, deviceIds, ca });
 }
 
 function statusLine(stats: FleetStats): string {
@@ -69,6 +91,10 @@ async function main(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '1' },
       excursions: { type: 'string', default: '0.02' },
       'data-dir': { type: 'string', default: '.local' },
+      tls: { type: 'boolean', default: false },
+      token: { type: 'string' },
+      'api-url': { type: 'string' },
+      ca: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -80,15 +106,20 @@ async function main(argv: string[]): Promise<number> {
   const excursionProbability = Number(values.excursions);
   if (!(excursionProbability >= 0 && excursionProbability <= 1))
     throw new UsageError(`--excursions must be a number from 0 to 1, not "${values.excursions}"`);
-  const url = values.url ?? (await mqttUrlFrom(dataDir)) ?? 'mqtt://127.0.0.1:1883';
+  const endpoints = await endpointsFrom(dataDir);
+  const devices = wholeNumber(values.devices, '--devices');
+  const registered = values.tls
+    ? await registerTls(values, endpoints, fleetDeviceIds(devices, values.prefix))
+    : undefined;
+  const url = values.url ?? registered?.url ?? endpoints.mqtt ?? 'mqtt://127.0.0.1:1883';
   const basicIngest = !values['plain-topic'];
   const ruleName = values['rule-name'] ?? (await telemetryRuleNameFrom(dataDir));
-  const devices = wholeNumber(values.devices, '--devices');
   const interval = parseInterval(values.interval);
 
   const interactive = process.stdout.isTTY;
   const fleet = await startFleet({
     url,
+    ...(registered ? { tls: registered.tls } : {}),
     devices,
     intervalSeconds: interval,
     prefix: values.prefix,
@@ -103,7 +134,7 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   console.log(
-    `${devices} devices on ${url}, a reading every ${interval} s through ${basicIngest ? `Basic Ingest (rule ${ruleName})` : 'the plain topic'}. Ctrl-C stops.`,
+    `${devices} devices on ${url}${registered ? ' (TLS, each with its certificate)' : ''}, a reading every ${interval} s through ${basicIngest ? `Basic Ingest (rule ${ruleName})` : 'the plain topic'}. Ctrl-C stops.`,
   );
   const show = () => {
     const line = statusLine(fleet.stats());

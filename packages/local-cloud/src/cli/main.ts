@@ -9,6 +9,7 @@ import {
   DEFAULT_EDGE_PORT,
   DEFAULT_HOST,
   DEFAULT_MQTT_PORT,
+  DEFAULT_MQTT_TLS_PORT,
   type LocalCloud,
   type LocalTiming,
   startLocalCloud,
@@ -30,7 +31,9 @@ Options (start):
                                    Anything but loopback exposes the whole cloud, unauthenticated, to the network
   --edge-port <port>               Edge endpoint for AWS SDKs and the AWS CLI (default ${DEFAULT_EDGE_PORT}; env IOT_LOCAL_EDGE_PORT)
   --api-port <port>                REST API (default ${DEFAULT_API_PORT}; env IOT_LOCAL_API_PORT)
-  --mqtt-port <port>               MQTT broker (default ${DEFAULT_MQTT_PORT}; env IOT_LOCAL_MQTT_PORT)
+  --mqtt-tls-port <port>           MQTT over TLS with device certificates (default ${DEFAULT_MQTT_TLS_PORT}; env IOT_LOCAL_MQTT_TLS_PORT)
+  --mqtt-port <port>               Plain MQTT, for development only (default ${DEFAULT_MQTT_PORT}; env IOT_LOCAL_MQTT_PORT)
+  --no-plain-mqtt                  No plain MQTT port: devices connect over TLS only (env IOT_LOCAL_PLAIN_MQTT=false)
   --data-dir <dir>                 Where data is kept (default <root>/.local; env IOT_LOCAL_DATA_DIR)
   --reset                          Empty the data folder first
   --firehose-buffer-seconds <s>    Deliver Firehose buffers after s seconds (default: as the templates say;
@@ -128,6 +131,8 @@ interface StartOptions {
   edgePort: number;
   apiPort: number;
   mqttPort: number;
+  mqttTlsPort: number;
+  plainMqtt: boolean;
   dataDir?: string;
   reset: boolean;
   quiet: boolean;
@@ -173,6 +178,8 @@ async function startCommand(options: StartOptions): Promise<number> {
       edgePort: options.edgePort,
       apiPort: options.apiPort,
       mqttPort: options.mqttPort,
+      mqttTlsPort: options.mqttTlsPort,
+      plainMqtt: options.plainMqtt,
       forcePackage: options.force,
       timing: options.timing,
       extensions: localCloudExtensions(),
@@ -200,6 +207,9 @@ async function startCommand(options: StartOptions): Promise<number> {
       seconds: (Date.now() - started) / 1000,
       dataDir: cloud.dataDir,
     }),
+  );
+  console.log(
+    `\nDevices connect to ${cloud.endpoints.mqttTls} with the certificate POST /devices returns; trust ${cloud.endpoints.edge}/_local/iot (caCertificatePem)${cloud.endpoints.mqtt ? `; ${cloud.endpoints.mqtt} is plain MQTT for development only` : ''}.`,
   );
   const demo = await demoToken(cloud.endpoints.edge);
   if (demo) {
@@ -266,6 +276,8 @@ async function main(argv: string[]): Promise<number> {
       'edge-port': { type: 'string', default: env.IOT_LOCAL_EDGE_PORT ?? String(DEFAULT_EDGE_PORT) },
       'api-port': { type: 'string', default: env.IOT_LOCAL_API_PORT ?? String(DEFAULT_API_PORT) },
       'mqtt-port': { type: 'string', default: env.IOT_LOCAL_MQTT_PORT ?? String(DEFAULT_MQTT_PORT) },
+      'mqtt-tls-port': { type: 'string', default: env.IOT_LOCAL_MQTT_TLS_PORT ?? String(DEFAULT_MQTT_TLS_PORT) },
+      'no-plain-mqtt': { type: 'boolean', default: env.IOT_LOCAL_PLAIN_MQTT === 'false' },
       'data-dir': { type: 'string', default: env.IOT_LOCAL_DATA_DIR },
       reset: { type: 'boolean', default: false },
       'firehose-buffer-seconds': { type: 'string', default: env.IOT_LOCAL_FIREHOSE_BUFFER_SECONDS },
@@ -296,6 +308,8 @@ async function main(argv: string[]): Promise<number> {
         edgePort: port(values['edge-port'], '--edge-port'),
         apiPort: port(values['api-port'], '--api-port'),
         mqttPort: port(values['mqtt-port'], '--mqtt-port'),
+        mqttTlsPort: port(values['mqtt-tls-port'], '--mqtt-tls-port'),
+        plainMqtt: !values['no-plain-mqtt'],
         dataDir: values['data-dir'] ? resolve(values['data-dir']) : undefined,
         reset: values.reset,
         quiet: values.quiet,

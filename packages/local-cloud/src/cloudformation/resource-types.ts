@@ -177,6 +177,18 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeSpec>> = {
       };
     },
   },
+  'AWS::IoT::Policy': {
+    provisioning: 'provider',
+    identify: (c) => {
+      const name = physicalName(c, 'PolicyName', { maxLength: 128, allowed: /[\w+=,.@-]/ });
+      const { partition, region, accountId } = scopeOf(c);
+      return {
+        name,
+        physicalId: name,
+        attributes: { Arn: `arn:${partition ?? 'aws'}:iot:${region}:${accountId}:policy/${name}`, Id: name },
+      };
+    },
+  },
   'AWS::Lambda::Function': {
     provisioning: 'provider',
     identify: (c) => {

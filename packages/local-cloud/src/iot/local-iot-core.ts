@@ -2,9 +2,14 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ResourceProvider } from '../cloudformation';
 import type { LocalCloudContext, LocalCloudExtension, LocalCloudLogger, StartedExtension } from '../local-cloud';
+import { jsonText } from '../providers/template-values';
 import { MqttBroker } from './broker';
 import { IotControlPlaneService, ThingRegistry } from './control-plane';
 import { IotDataPlaneService } from './data-plane';
+import { CertificateAuthority } from './identity/certificate-authority';
+import { CertificateRegistry } from './identity/certificate-registry';
+import { DeviceAuthorizer } from './identity/device-authorizer';
+import { PolicyRegistry } from './identity/policy-registry';
 import { RulesEngine, TopicRuleRegistry } from './rules';
 import { DeviceShadowService } from './shadow';
 
@@ -18,6 +23,24 @@ function thingTypeProvider(things: ThingRegistry): ResourceProvider {
       return { physicalId: name };
     },
   };
+}
+
+/** AWS::IoT::Policy resources, created (or given their new document on a later deployment) as CreatePolicy would. */
+function policyProvider(policies: PolicyRegistry): ResourceProvider {
+  return {
+    async create(resource) {
+      const name = resource.expected.physicalId;
+      const document = jsonText(resource.properties.PolicyDocument);
+      if (!document) throw new Error(`AWS::IoT::Policy ${resource.logicalId} has no PolicyDocument`);
+      policies.putPolicy(name, document);
+      return { physicalId: name, attributes: resource.expected.attributes };
+    },
+  };
+}
+
+/** The host names the broker's server certificate is valid for. */
+function serverNames(host: string): string[] {
+  return [...new Set([host, '127.0.0.1', 'localhost'])];
 }
 
 /**
@@ -42,21 +65,33 @@ function iotLogger(logger: LocalCloudLogger) {
 export function localIotCore(): LocalCloudExtension {
   return {
     name: 'the local IoT Core',
-    ports: ['mqtt'],
+    ports: ['mqtt', 'mqttTls'],
     async start(context: LocalCloudContext): Promise<StartedExtension> {
       const { services, host, region, logger } = context;
       const dataDir = join(context.dataDir, 'iot');
       const iotLog = iotLogger(logger);
       const shadows = new DeviceShadowService({ dataDir, logger: iotLog });
+      const rules = new TopicRuleRegistry({ region, dataDir });
+      const things = new ThingRegistry({ region, dataDir });
+      const ca = await CertificateAuthority.open(join(dataDir, 'ca'));
+      const certificates = new CertificateRegistry({ region, dataDir });
+      const policies = new PolicyRegistry({ region, dataDir });
+      const server = await ca.issueServerCertificate(serverNames(host));
       const broker = await MqttBroker.start({
         host,
-        port: context.mqttPort,
+        port: context.plainMqtt === false ? false : context.mqttPort,
+        tls: {
+          port: context.mqttTlsPort,
+          certificatePem: server.certificatePem,
+          privateKeyPem: server.privateKeyPem,
+          caCertificatePem: ca.certificatePem,
+          authorizer: new DeviceAuthorizer(certificates, policies, things, { region }),
+        },
         websocket: false,
         dataDir,
         logger: iotLog,
       });
-      const rules = new TopicRuleRegistry({ region, dataDir });
-      const things = new ThingRegistry({ region, dataDir });
+      const tlsPort = broker.securePort as number;
       const dynamodb = new DynamoDBClient({
         endpoint: services.dynamodb.endpoint,
         region,
@@ -87,15 +122,31 @@ export function localIotCore(): LocalCloudExtension {
       return {
         topicRules: rules,
         services: [
-          new IotControlPlaneService({ rules, things, dataEndpoint: host }),
+          new IotControlPlaneService({
+            rules,
+            things,
+            dataEndpoint: tlsPort === 8883 ? host : `${host}:${tlsPort}`,
+            identity: { ca, certificates, policies },
+          }),
           new IotDataPlaneService({ shadows, publisher: broker, retainedMessages: broker, connections: broker }),
         ],
-        providers: { 'AWS::IoT::ThingType': thingTypeProvider(things) },
-        endpoints: { mqtt: broker.url, mqttWebSocket: `${context.edgeUrl.replace(/^http/, 'ws')}/mqtt` },
+        providers: { 'AWS::IoT::ThingType': thingTypeProvider(things), 'AWS::IoT::Policy': policyProvider(policies) },
+        localRoutes: {
+          // The CA that signed the broker's and the devices' certificates: what a device trusts (`ca`, `--cafile`).
+          iot: async () => ({
+            status: 200,
+            body: { caCertificatePem: ca.certificatePem, caCertificateFile: ca.certificatePath },
+          }),
+        },
+        endpoints: {
+          mqttTls: broker.tlsUrl as string,
+          ...(context.plainMqtt === false ? {} : { mqtt: broker.url }),
+          mqttWebSocket: `${context.edgeUrl.replace(/^http/, 'ws')}/mqtt`,
+        },
         async close() {
           await broker.close();
           await engine.idle();
-          await Promise.all([rules.flush(), things.flush(), shadows.close()]);
+          await Promise.all([rules.flush(), things.flush(), certificates.flush(), policies.flush(), shadows.close()]);
           dynamodb.destroy();
         },
       };

@@ -12,6 +12,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AttachThingPrincipalCommand,
+  DescribeCertificateCommand,
   DescribeThingCommand,
   ListThingPrincipalsCommand,
   ListThingsCommand,
@@ -56,6 +57,8 @@ const commandsTopic = `devices/${deviceId}/commands`;
 
 /** What the registration of Alice's device answered. */
 let registered: Record<string, unknown>;
+/** The certificate of the first registration, without its private key. */
+let registeredCertificate: Record<string, unknown>;
 /** When the device connected: its connection time lies after this. */
 let connectingAt = 0;
 let connectedSince = 0;
@@ -126,7 +129,7 @@ afterAll(async () => {
 });
 
 describe('registering devices: POST /devices', () => {
-  it('registers a device and its thing once per Idempotency-Key: a retry replays the answer, another body is 422', async () => {
+  it('registers a device, its thing and certificate once per Idempotency-Key: a retry replays the answer without the private key, another body is 422', async () => {
     // Prepare
     const key = randomUUID();
 
@@ -157,17 +160,29 @@ describe('registering devices: POST /devices', () => {
     expect(first.status).toBe(201);
     expect(first.headers.get('location')).toBe(`/devices/${deviceId}`);
     expect(first.headers.get('access-control-allow-origin')).toBe(DASHBOARD_ORIGIN);
-    expect(first.body).toEqual({
+    const { certificate, mqtt, ...device } = first.body as Json & { certificate: Json; mqtt: Json };
+    expect(device).toEqual({
       ...registration,
       thingArn: thingAfterFirst.thingArn,
       registeredAt: expect.any(Number),
       connectivity: { state: 'unknown' },
     });
-    registered = first.body;
+    expect(certificate).toEqual({
+      certificateId: expect.stringMatching(/^[0-9a-f]{64}$/),
+      certificateArn: expect.stringMatching(/:cert\/[0-9a-f]{64}$/),
+      certificatePem: expect.stringMatching(/^-----BEGIN CERTIFICATE-----/),
+      privateKey: expect.stringMatching(/^-----BEGIN PRIVATE KEY-----/),
+      publicKey: expect.stringMatching(/^-----BEGIN PUBLIC KEY-----/),
+    });
+    expect(`mqtts://${mqtt.host}:${mqtt.port}`).toBe(cloud.endpoints.mqttTls);
+    expect(mqtt.clientId).toBe(deviceId);
+    registered = device;
+    registeredCertificate = certificate;
     expect(retry.status).toBe(201);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(retry.headers.get('location')).toBe(`/devices/${deviceId}`);
-    expect(retry.body).toEqual(first.body);
+    const { privateKey: _returnedOnce, ...keptCertificate } = certificate;
+    expect(retry.body).toEqual({ ...first.body, certificate: keptCertificate });
     expect((await describeThing(deviceId)).version).toBe(thingAfterFirst.version);
     expectProblem(reused, 422, 'unprocessable-content');
     expect(await errorOf(describeThing(otherId))).toBe('ResourceNotFoundException');
@@ -462,6 +477,10 @@ describe('refused requests: the documented problem details, and nothing changes'
     const conflicts = answers.filter((a) => a.status !== 201);
     expect(created.length).toBeGreaterThanOrEqual(1);
     for (const answer of created) expect(answer.body).toEqual(created[0]?.body);
+    // A replay has everything of the first answer but the private key, which is returned once and kept nowhere.
+    const [firstCreated] = created as [(typeof created)[number]];
+    const { privateKey, ...kept } = (firstCreated.body as { certificate: Json }).certificate;
+    expect(privateKey).toMatch(/BEGIN PRIVATE KEY/);
     for (const answer of conflicts) {
       expectProblem(answer, 409, 'conflict');
       expect(answer.headers.get('retry-after')).toBe('1');
@@ -469,7 +488,7 @@ describe('refused requests: the documented problem details, and nothing changes'
     }
     expect(later.status).toBe(201);
     expect(later.headers.get('idempotent-replayed')).toBe('true');
-    expect(later.body).toEqual(created[0]?.body);
+    expect(later.body).toEqual({ ...(created[0]?.body as Json), certificate: kept });
     expect((await describeThing(body.deviceId)).version).toBe(1);
   });
 
@@ -756,11 +775,13 @@ describe('disconnecting and deleting', () => {
     expect(disconnected.body.lastSeenAt).toBe(connectivity.since);
   });
 
-  it('DELETE /devices/{id} detaches the principals, removes the device, its thing and its shadow; the id is free', async () => {
-    // Prepare: the device's certificate, as provisioning would attach it.
+  it('DELETE /devices/{id} detaches the principals, retires the certificate, removes the device, its thing and its shadow; the id is free', async () => {
+    // Prepare: the certificate POST /devices issued, and one more principal attached by hand.
+    const issued = (registeredCertificate as { certificateArn: string; certificateId: string }).certificateArn;
     const certificate = 'arn:aws:iot:us-east-1:000000000000:cert/5f0c1e2d3b4a59687766554433221100';
     await aws.iot.send(new AttachThingPrincipalCommand({ thingName: deviceId, principal: certificate }));
     expect((await aws.iot.send(new ListThingPrincipalsCommand({ thingName: deviceId }))).principals).toEqual([
+      issued,
       certificate,
     ]);
 
@@ -776,6 +797,15 @@ describe('disconnecting and deleting', () => {
     expectProblem(await api(`/devices/${deviceId}`, { as: alice }), 404, 'not-found');
     expect(await errorOf(describeThing(deviceId))).toBe('ResourceNotFoundException');
     expect(await errorOf(shadowOf(deviceId))).toBe('ResourceNotFoundException');
+    expect(
+      await errorOf(
+        aws.iot.send(
+          new DescribeCertificateCommand({
+            certificateId: (registeredCertificate as { certificateId: string }).certificateId,
+          }),
+        ),
+      ),
+    ).toBe('ResourceNotFoundException');
     await until('the list without the device', async () => {
       const page = await api<{ items: Json[] }>('/devices', { as: alice });
       return page.body.items.some((d) => d.deviceId === deviceId) ? undefined : page;

@@ -10,7 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { localCloudExtensions } from '../../src/cli/extensions';
-import { type LocalCloud, type LocalTiming, startLocalCloud } from '../../src/local-cloud';
+import { type LocalCloud, type LocalCloudOptions, type LocalTiming, startLocalCloud } from '../../src/local-cloud';
 
 /** The repository root: the real services and serverless-compose.yml. */
 export const ROOT = join(__dirname, '..', '..', '..', '..');
@@ -35,10 +35,13 @@ export interface StartedCloud {
 }
 
 /**
- * Starts the local cloud as `pnpm start` does, on free ports and a data folder of its own (or the one given).
- * `onLog` receives every line the cloud would print (its info and warnings).
+ * Starts the local cloud as `pnpm start` does, on free ports and a data folder of its own (or the one given), with
+ * `options` over those. `onLog` receives every line the cloud would print (its info and warnings).
  */
-export async function startCloud(dataDir?: string, onLog?: (line: string) => void): Promise<StartedCloud> {
+export async function startCloud(
+  dataDir?: string,
+  { onLog, ...options }: Partial<LocalCloudOptions> & { onLog?: (line: string) => void } = {},
+): Promise<StartedCloud> {
   const folder = dataDir ?? (await mkdtemp(join(tmpdir(), 'iot-local-acceptance-')));
   const warnings: string[] = [];
   let healthBeforeDeploy: Promise<{ status: number; body: unknown }> | undefined;
@@ -48,6 +51,7 @@ export async function startCloud(dataDir?: string, onLog?: (line: string) => voi
     edgePort: 0,
     apiPort: 0,
     mqttPort: 0,
+    mqttTlsPort: 0,
     timing: FAST_TIMING,
     extensions: localCloudExtensions(),
     functionLogs: false,
@@ -66,6 +70,7 @@ export async function startCloud(dataDir?: string, onLog?: (line: string) => voi
         }));
       }
     },
+    ...options,
   });
   return {
     cloud,

@@ -85,7 +85,7 @@ beforeAll(async () => {
       }) as typeof stream.write),
     );
   }
-  started = await startCloud(undefined, (line) => printed.push(line));
+  started = await startCloud(undefined, { onLog: (line) => printed.push(line) });
   cloud = started.cloud;
   api = restApi(cloud.endpoints.api);
   [alice, bob] = await Promise.all([signIn(cloud.endpoints.edge, 'alice'), signIn(cloud.endpoints.edge, 'bob')]);

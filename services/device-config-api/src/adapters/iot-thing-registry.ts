@@ -1,5 +1,7 @@
 import {
   CreateThingCommand,
+  DeleteCertificateCommand,
+  DeleteConflictException,
   DeleteThingCommand,
   DetachThingPrincipalCommand,
   InvalidRequestException,
@@ -7,11 +9,15 @@ import {
   ListThingPrincipalsCommand,
   ResourceAlreadyExistsException,
   ResourceNotFoundException,
+  UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 import type { DeviceAttributes } from '@iot/types';
 import { ThingConflictError, type ThingRegistry } from '../domain/devices';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The certificate id of a certificate ARN (`arn:aws:iot:<region>:<account>:cert/<id>`); undefined for other principals. */
+const certificateIdOf = (principal: string) => /:cert\/([0-9a-f]{64})$/.exec(principal)?.[1];
 
 /** The AWS IoT registry through the control plane API. */
 export class IotThingRegistry implements ThingRegistry {
@@ -34,31 +40,51 @@ export class IotThingRegistry implements ThingRegistry {
     }
   }
 
+  /** Detaches the thing's principals, deletes the thing, then deactivates and deletes its certificates. */
   async deleteThing(deviceId: string): Promise<void> {
+    const certificates: string[] = [];
     try {
       let nextToken: string | undefined;
       do {
         const page = await this.client.send(new ListThingPrincipalsCommand({ thingName: deviceId, nextToken }));
         for (const principal of page.principals ?? []) {
           await this.client.send(new DetachThingPrincipalCommand({ thingName: deviceId, principal }));
+          const certificateId = certificateIdOf(principal);
+          if (certificateId) certificates.push(certificateId);
         }
         nextToken = page.nextToken;
       } while (nextToken);
 
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await this.client.send(new DeleteThingCommand({ thingName: deviceId }));
-          return;
-        } catch (error) {
-          // "still attached to one or more principals" until the detachments have propagated.
-          const delay = this.deleteRetryDelaysMs[attempt];
-          if (!(error instanceof InvalidRequestException) || delay === undefined) throw error;
-          await sleep(delay);
-        }
-      }
+      // "still attached to one or more principals" until the detachments have propagated.
+      await this.retrying(InvalidRequestException, () =>
+        this.client.send(new DeleteThingCommand({ thingName: deviceId })),
+      );
     } catch (error) {
-      if (error instanceof ResourceNotFoundException) return;
-      throw error;
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+    for (const certificateId of certificates) {
+      try {
+        await this.client.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' }));
+        // Refused while the detachment from the thing has not propagated.
+        await this.retrying(DeleteConflictException, () =>
+          this.client.send(new DeleteCertificateCommand({ certificateId, forceDelete: true })),
+        );
+      } catch (error) {
+        if (!(error instanceof ResourceNotFoundException)) throw error;
+      }
+    }
+  }
+
+  private async retrying(retryOn: abstract new (...args: never[]) => Error, call: () => Promise<unknown>) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await call();
+        return;
+      } catch (error) {
+        const delay = this.deleteRetryDelaysMs[attempt];
+        if (!(error instanceof retryOn) || delay === undefined) throw error;
+        await sleep(delay);
+      }
     }
   }
 }

@@ -5,6 +5,7 @@ import type {
   DevicePresenceEvent,
   DeviceType,
   RegisterDeviceRequest,
+  RegisteredDevice,
   ShadowState,
 } from '@iot/types';
 
@@ -56,8 +57,31 @@ export interface ThingRegistry {
    * does). `ThingConflictError` if it exists with others.
    */
   createThing(deviceId: string, thingTypeName: string, attributes: DeviceAttributes): Promise<{ thingArn: string }>;
-  /** Detaches the thing's principals and deletes it; nothing if there is no such thing. */
+  /** Detaches the thing's principals, deletes it and retires its certificates; nothing if there is no such thing. */
   deleteThing(deviceId: string): Promise<void>;
+}
+
+/** A device's certificate and key pair from AWS IoT. */
+export interface DeviceCredentials {
+  certificateId: string;
+  certificateArn: string;
+  certificatePem: string;
+  privateKey: string;
+  publicKey?: string;
+}
+
+/** Where devices connect: MQTT over TLS. */
+export interface MqttEndpoint {
+  host: string;
+  port: number;
+}
+
+/** Device identities in AWS IoT. */
+export interface CredentialsIssuer {
+  /** An ACTIVE certificate and its key pair, with the device policy attached to it and it attached to the thing. */
+  issue(deviceId: string): Promise<DeviceCredentials>;
+  /** The data endpoint devices connect to. */
+  endpoint(): Promise<MqttEndpoint>;
 }
 
 /** The classic shadow of a device as GetThingShadow returns it. */
@@ -136,21 +160,23 @@ export function deviceView(record: DeviceRecord, shadowVersion: number | undefin
 export interface RegistrationDependencies {
   devices: DeviceStore;
   things: ThingRegistry;
+  credentials: CredentialsIssuer;
   /** The thing type of a device type. */
   thingTypeName: (type: DeviceType) => string;
 }
 
 /**
  * Registers a device to the caller: the devices table is claimed first, so two users racing for one device id cannot
- * both get it; then the thing is created. If that fails, the claim is withdrawn. A registration the caller began
- * before and that did not finish (a crash between the two steps) is finished by a retry.
+ * both get it; then the thing is created, and a certificate with the device policy is attached to it. If that fails,
+ * the thing goes and the claim is withdrawn. A registration the caller began before and that did not finish (a crash
+ * between the steps) is finished by a retry. The private key is in the answer only: nothing keeps it.
  */
 export async function registerDevice(
   deps: RegistrationDependencies,
   caller: Caller,
   request: RegisterDeviceRequest,
   now: number,
-): Promise<Device> {
+): Promise<RegisteredDevice> {
   const record: DeviceRecord = {
     deviceId: request.deviceId,
     ownerId: caller.userId,
@@ -188,8 +214,24 @@ export async function registerDevice(
     }
     throw error;
   }
+  let credentials: DeviceCredentials;
+  let endpoint: MqttEndpoint;
+  try {
+    [credentials, endpoint] = await Promise.all([
+      deps.credentials.issue(registering.deviceId),
+      deps.credentials.endpoint(),
+    ]);
+  } catch (error) {
+    await deps.things.deleteThing(registering.deviceId);
+    await deps.devices.remove(registering.deviceId, caller.userId);
+    throw error;
+  }
   await deps.devices.completeRegistration(registering.deviceId, caller.userId, thingArn);
-  return deviceView({ ...registering, thingArn }, undefined);
+  return {
+    ...deviceView({ ...registering, thingArn }, undefined),
+    certificate: credentials,
+    mqtt: { ...endpoint, clientId: registering.deviceId },
+  };
 }
 
 function sameAttributes(a: DeviceAttributes, b: DeviceAttributes): boolean {

@@ -2,10 +2,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Server } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer, type TLSSocket, type Server as TlsServer } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type Client, type Subscription } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Flushable } from '../../contracts';
 import type { IotPublisher, PublishedMessage, PublishObserver } from '../contracts';
+import { certificateIdOf } from '../identity/certificate-authority';
+import type { DeviceAuthorizer, DeviceSession } from '../identity/device-authorizer';
 import { BrokerState, type BrokerStateStore } from './broker-state';
 import {
   type DisconnectReason,
@@ -33,8 +36,14 @@ export interface BrokerLogger {
 export interface MqttBrokerOptions {
   /** Default 127.0.0.1. */
   host?: string;
-  /** MQTT over TCP; default 1883, 0 for any free port. */
-  port?: number;
+  /** Plain MQTT over TCP, for development: default 1883, 0 for any free port, `false` for none. */
+  port?: number | false;
+  /**
+   * MQTT over TLS with client certificates, as AWS IoT Core serves it: a connection needs a certificate signed by the
+   * CA and registered ACTIVE, and each CONNECT, PUBLISH, SUBSCRIBE and delivery is decided by the certificate's
+   * policies. What is not allowed closes the connection (a delivery not allowed is dropped).
+   */
+  tls?: MqttTlsOptions;
   /**
    * MQTT over WebSocket on a port of its own (default 8083, path `/mqtt` as AWS IoT uses); `false` for none. The
    * same path can also be served on another HTTP server with {@link MqttBroker.attachWebSocket}.
@@ -43,6 +52,17 @@ export interface MqttBrokerOptions {
   /** A folder of its own where retained messages and persistent sessions are kept across restarts. */
   dataDir?: string;
   logger?: BrokerLogger;
+}
+
+export interface MqttTlsOptions {
+  /** Default 8883, 0 for any free port. */
+  port?: number;
+  /** The server's certificate and key (PEM). */
+  certificatePem: string;
+  privateKeyPem: string;
+  /** The CA that signs device certificates (PEM). */
+  caCertificatePem: string;
+  authorizer: DeviceAuthorizer;
 }
 
 /** A retained message, as GetRetainedMessage describes it. */
@@ -63,6 +83,8 @@ interface Connection {
   connected: boolean;
   /** Set when the broker decided why the connection ends. */
   reason?: DisconnectReason;
+  /** The policies of the certificate a TLS connection authenticated with; none on the development listeners. */
+  session?: DeviceSession;
 }
 
 /** Fields the broker adds to a packet it publishes itself. */
@@ -93,7 +115,10 @@ function ipOf(address: string | undefined): string {
   return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
 }
 
-/** Locally there are no certificates: the principal is the MQTT user name, or a certificate-id-like hash of the client id. */
+/**
+ * On the development listeners (plain TCP, WebSocket) there is no certificate: the principal is the MQTT user name,
+ * or a certificate-id-like hash of the client id. Over TLS it is the client certificate's id.
+ */
 function principalOf(clientId: string, username: string | undefined): string {
   return username || createHash('sha256').update(clientId).digest('hex');
 }
@@ -130,9 +155,13 @@ export class MqttBroker implements IotPublisher, Flushable {
   private readonly versionNumbers = new Map<string, number>();
   private readonly persistentSessionIds = new Map<string, string>();
   private readonly remoteAddresses = new WeakMap<object, string>();
+  /** The certificate id of each TLS connection's client certificate, by the stream handed to aedes. */
+  private readonly certificateIds = new WeakMap<object, string>();
   private readonly sockets = new Set<Duplex>();
   private readonly webSocketServers: WebSocketServer[] = [];
   private tcpServer: Server | undefined;
+  private tlsServer: TlsServer | undefined;
+  private tlsPort: number | undefined;
   private wsHttpServer: HttpServer | undefined;
   private closing = false;
   private persistence!: Persistence;
@@ -162,8 +191,19 @@ export class MqttBroker implements IotPublisher, Flushable {
     return this.options.host ?? '127.0.0.1';
   }
 
+  /** The plain MQTT port (0 when there is no plain listener). */
   get port(): number {
     return this.tcpPort;
+  }
+
+  /** `mqtts://host:port`, when the broker serves MQTT over TLS. */
+  get tlsUrl(): string | undefined {
+    return this.tlsPort === undefined ? undefined : `mqtts://${this.host}:${this.tlsPort}`;
+  }
+
+  /** The MQTT over TLS port, when the broker serves it. */
+  get securePort(): number | undefined {
+    return this.tlsPort;
   }
 
   /** `mqtt://host:port` */
@@ -260,9 +300,11 @@ export class MqttBroker implements IotPublisher, Flushable {
       wss.close();
     }
     const tcp = this.tcpServer;
+    const tls = this.tlsServer;
     const ws = this.wsHttpServer;
     await Promise.all([
       tcp ? new Promise<void>((resolve) => tcp.close(() => resolve())) : undefined,
+      tls ? new Promise<void>((resolve) => tls.close(() => resolve())) : undefined,
       ws ? new Promise<void>((resolve) => ws.close(() => resolve())) : undefined,
       new Promise<void>((resolve) => this.aedes.close(() => resolve())),
     ]);
@@ -299,10 +341,24 @@ export class MqttBroker implements IotPublisher, Flushable {
         this.logger.warn('MQTT CONNECT refused', { clientId: client.id, reason: violation.message });
         return callback(Object.assign(new Error(violation.message), { returnCode: 2 }), false);
       }
+      const certificateId = this.certificateIds.get(client.conn);
+      let session: DeviceSession | undefined;
+      if (certificateId !== undefined) {
+        session = this.options.tls?.authorizer.session(certificateId, client.id);
+        if (session?.canConnect() !== 'ALLOW') {
+          // AWS IoT closes the connection without a CONNACK when the policies do not allow iot:Connect.
+          this.logger.warn("MQTT CONNECT refused: not allowed by the certificate's policies", {
+            clientId: client.id,
+            certificateId,
+          });
+          client.conn.destroy();
+          return callback(Object.assign(new Error('Not authorized'), { returnCode: 5 }), false);
+        }
+      }
       const existing = (aedes as unknown as { clients: Record<string, Client> }).clients[client.id];
       const existingConnection = existing ? this.connections.get(existing) : undefined;
       if (existingConnection) existingConnection.reason = 'DUPLICATE_CLIENTID';
-      this.registerConnection(client, username);
+      this.registerConnection(client, username, session);
       callback(null, true);
     };
 
@@ -313,6 +369,10 @@ export class MqttBroker implements IotPublisher, Flushable {
           ? { code: 'QOS_NOT_SUPPORTED', message: 'AWS IoT does not support QoS 2' }
           : (checkPayloadSize(packet.payload.length) ?? checkDevicePublish(packet.topic, packet.retain));
       if (violation) return callback(this.refuse(client, violation, packet.topic));
+      const session = this.connections.get(client)?.session;
+      if (session && session.canPublish(packet.topic) !== 'ALLOW') {
+        return callback(this.unauthorized(client, 'iot:Publish', packet.topic));
+      }
       (packet as ServicePacket).iot = {
         clientId: client.id,
         principal: this.connections.get(client)?.principal,
@@ -324,10 +384,19 @@ export class MqttBroker implements IotPublisher, Flushable {
     aedes.authorizeSubscribe = (client, subscription, callback) => {
       const violation = checkDeviceSubscribe(subscription.topic);
       if (violation) return callback(this.refuse(client, violation, subscription.topic), null);
+      const session = this.connections.get(client)?.session;
+      if (session && session.canSubscribe(subscription.topic) !== 'ALLOW') {
+        return callback(this.unauthorized(client, 'iot:Subscribe', subscription.topic), null);
+      }
       callback(null, subscription);
     };
 
-    aedes.authorizeForward = (_client, packet) => (packet.topic.startsWith(BASIC_INGEST_PREFIX) ? null : packet);
+    aedes.authorizeForward = (client, packet) => {
+      if (packet.topic.startsWith(BASIC_INGEST_PREFIX)) return null;
+      // A message the receiver's policies do not allow (iot:Receive) is not delivered; the connection stays.
+      const session = client ? this.connections.get(client)?.session : undefined;
+      return session && session.canReceive(packet.topic) !== 'ALLOW' ? null : packet;
+    };
 
     aedes.published = (packet, client, callback) => {
       callback(null);
@@ -414,13 +483,17 @@ export class MqttBroker implements IotPublisher, Flushable {
 
   private async listen(): Promise<void> {
     const host = this.host;
-    const tcp = createTcpServer((socket) => this.handleConnection(socket, socket.remoteAddress));
-    this.tcpServer = tcp;
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(this.options.port ?? 1883, host, () => resolve());
-    });
-    this.tcpPort = (tcp.address() as AddressInfo).port;
+    const port = this.options.port;
+    if (port !== false) {
+      const tcp = createTcpServer((socket) => this.handleConnection(socket, socket.remoteAddress));
+      this.tcpServer = tcp;
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(port ?? 1883, host, () => resolve());
+      });
+      this.tcpPort = (tcp.address() as AddressInfo).port;
+    }
+    if (this.options.tls) await this.listenTls(this.options.tls);
 
     const ws = this.options.websocket === undefined ? {} : this.options.websocket;
     if (ws) {
@@ -437,6 +510,45 @@ export class MqttBroker implements IotPublisher, Flushable {
       this.wsPort = (server.address() as AddressInfo).port;
       this.attachWebSocket(server, this.wsPath);
     }
+  }
+
+  /**
+   * The TLS listener: the handshake already refuses a client without a certificate or with one the CA did not sign;
+   * a certificate that is not registered or not ACTIVE is refused here, before MQTT begins.
+   */
+  private async listenTls(options: MqttTlsOptions): Promise<void> {
+    const server = createTlsServer(
+      {
+        key: options.privateKeyPem,
+        cert: options.certificatePem,
+        ca: [options.caCertificatePem],
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+      },
+      (socket: TLSSocket) => {
+        const raw = socket.getPeerCertificate().raw;
+        const certificateId = raw ? certificateIdOf(raw) : undefined;
+        const status = certificateId ? options.authorizer.certificates.find(certificateId)?.status : undefined;
+        if (!certificateId || status !== 'ACTIVE') {
+          this.logger.warn('MQTT over TLS refused: the client certificate is not registered and ACTIVE', {
+            certificateId,
+            status: status ?? 'UNKNOWN',
+          });
+          socket.destroy();
+          return;
+        }
+        this.certificateIds.set(socket, certificateId);
+        this.handleConnection(socket, socket.remoteAddress);
+      },
+    );
+    server.on('tlsClientError', () => undefined);
+    this.tlsServer = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8883, this.host, () => resolve());
+    });
+    this.tlsPort = (server.address() as AddressInfo).port;
   }
 
   /** Reads the CONNECT's protocol level, then hands the connection to aedes (MQTT 3.1.1) or through the MQTT 5 bridge. */
@@ -458,6 +570,8 @@ export class MqttBroker implements IotPublisher, Flushable {
       if (level === 5) {
         const bridge = new Mqtt5Bridge(stream);
         this.remoteAddresses.set(bridge.inner, ipOf(remoteAddress));
+        const certificateId = this.certificateIds.get(stream);
+        if (certificateId !== undefined) this.certificateIds.set(bridge.inner, certificateId);
         grantAtMostQos1(this.aedes.handle(bridge.inner, request));
         bridge.feed(buffered);
       } else {
@@ -469,7 +583,7 @@ export class MqttBroker implements IotPublisher, Flushable {
     stream.on('data', onData);
   }
 
-  private registerConnection(client: Client, username: string | undefined): void {
+  private registerConnection(client: Client, username: string | undefined, session?: DeviceSession): void {
     const clientId = client.id;
     const clean = (client as unknown as { clean: boolean }).clean;
     let sessionIdentifier = this.persistentSessionIds.get(clientId);
@@ -483,11 +597,19 @@ export class MqttBroker implements IotPublisher, Flushable {
     this.connections.set(client, {
       clientId,
       sessionIdentifier,
-      principal: principalOf(clientId, username),
+      principal: session ? session.certificateId : principalOf(clientId, username),
       ipAddress: this.remoteAddresses.get(client.conn) ?? '127.0.0.1',
       versionNumber,
       connected: false,
+      ...(session ? { session } : {}),
     });
+  }
+
+  /** A request the certificate's policies do not allow: AWS IoT closes the connection (AUTH_ERROR). */
+  private unauthorized(client: Client, action: string, topic: string): Error {
+    this.setReason(client, 'AUTH_ERROR');
+    this.logger.warn('MQTT client disconnected: not allowed by its policies', { clientId: client.id, action, topic });
+    return new ViolationError({ code: 'AUTHORIZATION_FAILURE', message: `${action} on ${topic} is not allowed` });
   }
 
   private refuse(client: Client, violation: PolicyViolation, topic: string): Error {

@@ -1,32 +1,34 @@
 import { type AwsService, AwsServiceError, type EdgeRequest, type EdgeResponse } from '../../edge/aws-service';
+import type { CertificateAuthority } from '../identity/certificate-authority';
+import type { CertificateRegistry } from '../identity/certificate-registry';
+import type { PolicyRegistry } from '../identity/policy-registry';
 import { type TopicRule, TopicRuleError, type TopicRulePayload, type TopicRuleRegistry } from '../rules';
+import { identityRoutes } from './identity-routes';
+import { page } from './paging';
 import type { ThingRegistry } from './thing-registry';
 
 export interface IotControlPlaneOptions {
   rules: TopicRuleRegistry;
   things: ThingRegistry;
-  /** What DescribeEndpoint answers for the data endpoints (`iot:Data-ATS`, `iot:Data`): the broker's host. */
+  /**
+   * What DescribeEndpoint answers for the data endpoints (`iot:Data-ATS`, `iot:Data`): the broker's host, with the
+   * port of MQTT over TLS when it is not 8883 (`127.0.0.1:18883`).
+   */
   dataEndpoint: string;
+  /**
+   * Certificates (signed by the local CA) and policies. Without them the certificate and policy operations answer
+   * that they are not implemented.
+   */
+  identity?: { ca: CertificateAuthority; certificates: CertificateRegistry; policies: PolicyRegistry };
 }
 
-type Json = Record<string, unknown>;
-type Handler = (request: EdgeRequest, params: string[], body: Json) => Json | undefined;
-
-const DEFAULT_PAGE = 50;
-
-function page<T>(items: T[], request: EdgeRequest): { items: T[]; nextToken?: string } {
-  const max = Number(request.query.get('maxResults') ?? DEFAULT_PAGE);
-  if (!Number.isInteger(max) || max < 1 || max > 250) {
-    throw new AwsServiceError('InvalidRequestException', 'maxResults must be between 1 and 250', 400);
-  }
-  const token = request.query.get('nextToken');
-  const start = token ? Number(Buffer.from(token, 'base64').toString('utf8')) : 0;
-  if (!Number.isInteger(start) || start < 0)
-    throw new AwsServiceError('InvalidRequestException', 'Invalid nextToken', 400);
-  const slice = items.slice(start, start + max);
-  const next = start + max < items.length ? Buffer.from(String(start + max)).toString('base64') : undefined;
-  return { items: slice, ...(next ? { nextToken: next } : {}) };
-}
+export type Json = Record<string, unknown>;
+export type Handler = (
+  request: EdgeRequest,
+  params: string[],
+  body: Json,
+) => Json | undefined | Promise<Json | undefined>;
+export type Route = (method: string, path: string, operation: string, handler: Handler) => void;
 
 const bool = (value: string | null) => (value === null ? undefined : value === 'true');
 
@@ -159,7 +161,10 @@ export class IotControlPlaneService implements AwsService {
     });
 
     route('PUT', '/things/{thingName}/principals', 'AttachThingPrincipal', (r, [name]) => {
-      things.attachThingPrincipal(name as string, r.headers['x-amzn-principal'] ?? '');
+      const principal = r.headers['x-amzn-principal'] ?? '';
+      const certificateId = options.identity?.certificates.certificateIdOfArn(principal);
+      if (certificateId) options.identity?.certificates.describe(certificateId);
+      things.attachThingPrincipal(name as string, principal);
       return {};
     });
     route('DELETE', '/things/{thingName}/principals', 'DetachThingPrincipal', (r, [name]) => {
@@ -262,6 +267,7 @@ export class IotControlPlaneService implements AwsService {
         ...(listed.nextToken ? { nextToken: listed.nextToken } : {}),
       };
     });
+    if (options.identity) identityRoutes(route, { ...options.identity, things });
   }
 
   async handle(request: EdgeRequest): Promise<EdgeResponse> {
@@ -273,7 +279,7 @@ export class IotControlPlaneService implements AwsService {
       try {
         const params = match.slice(1).map((p) => decodeURIComponent(p));
         const body = request.body.length > 0 ? (JSON.parse(request.body.toString('utf8')) as Json) : {};
-        const answer = route.handler(request, params, body);
+        const answer = await route.handler(request, params, body);
         return {
           status: 200,
           headers: { 'content-type': 'application/json' },

@@ -80,6 +80,8 @@ export class ThingRegistry {
   private readonly snapshot: JsonSnapshotFile | undefined;
   private readonly region: string;
   private readonly accountId: string;
+  /** Increases with every change, so decisions taken on the registry's state can tell they are stale. */
+  revision = 0;
 
   constructor(options: { dataDir?: string; region?: string; accountId?: string } = {}) {
     this.region = options.region ?? DEFAULT_REGION;
@@ -113,6 +115,7 @@ export class ThingRegistry {
   }
 
   private changed(): void {
+    this.revision++;
     this.snapshot?.changed();
   }
 
@@ -224,8 +227,8 @@ export class ThingRegistry {
   }
 
   /**
-   * Attaches a principal to a thing. There are no certificates locally: any principal (a certificate ARN, a Cognito
-   * identity id) is taken as it is.
+   * Attaches a principal (a certificate ARN, a Cognito identity id) to a thing. The control plane checks that a
+   * certificate ARN names a registered certificate before it gets here.
    */
   attachThingPrincipal(thingName: string, principal: string): void {
     this.describeThing(thingName);
@@ -249,6 +252,24 @@ export class ThingRegistry {
   listThingPrincipals(thingName: string): string[] {
     this.describeThing(thingName);
     return [...(this.thingPrincipals.get(thingName) ?? [])];
+  }
+
+  /** Whether the principal is attached to the thing (false when there is no such thing). */
+  isAttached(thingName: string, principal: string): boolean {
+    return this.thingPrincipals.get(thingName)?.includes(principal) ?? false;
+  }
+
+  /** The thing of that name, or undefined. */
+  findThing(thingName: string): Thing | undefined {
+    return this.things.get(thingName);
+  }
+
+  /** The things a principal is attached to (ListPrincipalThings), by name. */
+  principalThings(principal: string): string[] {
+    return [...this.thingPrincipals.entries()]
+      .filter(([, principals]) => principals.includes(principal))
+      .map(([thingName]) => thingName)
+      .sort();
   }
 
   private usableThingType(thingTypeName: string): ThingType {
