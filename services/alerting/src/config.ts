@@ -30,6 +30,8 @@ export const loadApiConfig = () =>
     z.object({
       POWERTOOLS_SERVICE_NAME: z.string().default('iot-alerting'),
       ...tableNames,
+      /** The origin(s) a browser may call the routes from: the dashboard's (`dashboardOrigin` param), or `*`. */
+      CORS_ALLOWED_ORIGIN: z.string().min(1),
     }),
   );
 

@@ -25,7 +25,15 @@ export const loadAggregatorConfig = () =>
   );
 
 /** The metrics routes' environment, read once at cold start. */
-export const loadQueryConfig = () => readConfig(z.object({ ...common, ...metricsTable }));
+export const loadQueryConfig = () =>
+  readConfig(
+    z.object({
+      ...common,
+      ...metricsTable,
+      /** The origin(s) a browser may call the routes from: the dashboard's (`dashboardOrigin` param), or `*`. */
+      CORS_ALLOWED_ORIGIN: z.string().min(1),
+    }),
+  );
 
 /** The raw-archive processor's environment, read once at cold start. */
 export const loadProcessorConfig = () => readConfig(z.object(common));

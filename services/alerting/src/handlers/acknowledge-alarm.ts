@@ -1,4 +1,4 @@
-import { createLogger, json, type Logger, once, parsePathParameters, problemDetails } from '@iot/lambda-kit';
+import { cors, createLogger, json, type Logger, once, parsePathParameters, problemDetails } from '@iot/lambda-kit';
 import { AlarmPathSchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -10,6 +10,8 @@ import type { AlarmStore } from '../domain/ports';
 import { actingUser, mapAlertingError } from './http-support';
 
 export interface AcknowledgeAlarmDependencies {
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   alarms: Pick<AlarmStore, 'get' | 'save'>;
   logger: Logger;
   now?: () => number;
@@ -20,8 +22,14 @@ export interface AcknowledgeAlarmDependencies {
  * which stops its reminders, and answers the alarm. `404` when the metric has no alarm, `409` when the alarm is OK or
  * was acknowledged by someone else; the same user acknowledging again gets `200` and the first acknowledgement.
  */
-export function createAcknowledgeAlarmHandler({ alarms, logger, now = Date.now }: AcknowledgeAlarmDependencies) {
+export function createAcknowledgeAlarmHandler({
+  corsOrigin,
+  alarms,
+  logger,
+  now = Date.now,
+}: AcknowledgeAlarmDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger, mapError: mapAlertingError }))
     .handler(async (event) => {
       const { deviceId, metric } = parsePathParameters(AlarmPathSchema, event);
@@ -37,6 +45,7 @@ const built = once(() => {
   return createAcknowledgeAlarmHandler({
     alarms: new DynamoDbAlarmStore(createDocumentClient(), config.ALARMS_TABLE_NAME),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

@@ -1,4 +1,4 @@
-import { createLogger, json, type Logger, once, parsePathParameters, problemDetails } from '@iot/lambda-kit';
+import { cors, createLogger, json, type Logger, once, parsePathParameters, problemDetails } from '@iot/lambda-kit';
 import { DevicePathSchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -8,6 +8,8 @@ import { loadApiConfig } from '../config';
 import { deleteDeviceThresholds, type ThresholdStore } from '../domain/thresholds';
 
 export interface DeleteDeviceThresholdsDependencies {
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   thresholds: ThresholdStore;
   logger: Logger;
 }
@@ -16,8 +18,13 @@ export interface DeleteDeviceThresholdsDependencies {
  * `DELETE /devices/{deviceId}/thresholds`: removes the device's own rules and answers the rules that now apply (the
  * fleet defaults). Idempotent. Running evaluations see the change once their cached thresholds expire.
  */
-export function createDeleteDeviceThresholdsHandler({ thresholds, logger }: DeleteDeviceThresholdsDependencies) {
+export function createDeleteDeviceThresholdsHandler({
+  corsOrigin,
+  thresholds,
+  logger,
+}: DeleteDeviceThresholdsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger }))
     .handler(async (event) => {
       const { deviceId } = parsePathParameters(DevicePathSchema, event);
@@ -34,6 +41,7 @@ const built = once(() => {
       consistentRead: true,
     }),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  cors,
   createLogger,
   json,
   type Logger,
@@ -20,6 +21,8 @@ import { mapAlertingError } from './http-support';
 export const DEFAULT_HISTORY_PAGE = 50;
 
 export interface GetDeviceAlarmHistoryDependencies {
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   history: Pick<AlarmHistoryStore, 'listByDevice'>;
   logger: Logger;
 }
@@ -28,8 +31,9 @@ export interface GetDeviceAlarmHistoryDependencies {
  * `GET /devices/{deviceId}/alarms/history?from&to&limit&nextToken`: the changes of state of the device's alarms,
  * newest first, between `from` and `to` (milliseconds, inclusive; default: all that are kept).
  */
-export function createGetDeviceAlarmHistoryHandler({ history, logger }: GetDeviceAlarmHistoryDependencies) {
+export function createGetDeviceAlarmHistoryHandler({ corsOrigin, history, logger }: GetDeviceAlarmHistoryDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger, mapError: mapAlertingError }))
     .handler(async (event) => {
       const { deviceId } = parsePathParameters(DevicePathSchema, event);
@@ -46,6 +50,7 @@ const built = once(() => {
     // Reads only: the retention matters to writers.
     history: new DynamoDbAlarmHistoryStore(createDocumentClient(), config.ALARM_HISTORY_TABLE_NAME, 1),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

@@ -1,4 +1,4 @@
-import { createLogger, json, type Logger, once, parsePathParameters, problemDetails } from '@iot/lambda-kit';
+import { cors, createLogger, json, type Logger, once, parsePathParameters, problemDetails } from '@iot/lambda-kit';
 import { DevicePathSchema, type GetAlarmsResponse } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -8,13 +8,16 @@ import { loadApiConfig } from '../config';
 import type { AlarmStore } from '../domain/ports';
 
 export interface GetDeviceAlarmsDependencies {
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   alarms: Pick<AlarmStore, 'listByDevice'>;
   logger: Logger;
 }
 
 /** `GET /devices/{deviceId}/alarms`: the current alarm of each metric of the device that has been evaluated. */
-export function createGetDeviceAlarmsHandler({ alarms, logger }: GetDeviceAlarmsDependencies) {
+export function createGetDeviceAlarmsHandler({ corsOrigin, alarms, logger }: GetDeviceAlarmsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger }))
     .handler(async (event) => {
       const { deviceId } = parsePathParameters(DevicePathSchema, event);
@@ -28,6 +31,7 @@ const built = once(() => {
   return createGetDeviceAlarmsHandler({
     alarms: new DynamoDbAlarmStore(createDocumentClient(), config.ALARMS_TABLE_NAME),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

@@ -1,4 +1,4 @@
-import { createLogger, json, type Logger, once, parsePathParameters, problemDetails } from '@iot/lambda-kit';
+import { cors, createLogger, json, type Logger, once, parsePathParameters, problemDetails } from '@iot/lambda-kit';
 import { DevicePathSchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -8,13 +8,16 @@ import { loadApiConfig } from '../config';
 import { describeThresholds, type ThresholdStore } from '../domain/thresholds';
 
 export interface GetDeviceThresholdsDependencies {
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   thresholds: ThresholdStore;
   logger: Logger;
 }
 
 /** `GET /devices/{deviceId}/thresholds`: the device's own rules, and the fleet defaults for its other metrics. */
-export function createGetDeviceThresholdsHandler({ thresholds, logger }: GetDeviceThresholdsDependencies) {
+export function createGetDeviceThresholdsHandler({ corsOrigin, thresholds, logger }: GetDeviceThresholdsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger }))
     .handler(async (event) => {
       const { deviceId } = parsePathParameters(DevicePathSchema, event);
@@ -29,6 +32,7 @@ const built = once(() => {
       consistentRead: true,
     }),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

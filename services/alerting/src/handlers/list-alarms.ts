@@ -1,4 +1,4 @@
-import { createLogger, json, type Logger, once, parseQuery, problemDetails } from '@iot/lambda-kit';
+import { cors, createLogger, json, type Logger, once, parseQuery, problemDetails } from '@iot/lambda-kit';
 import { type AlarmsPage, ListAlarmsQuerySchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -12,6 +12,8 @@ import { mapAlertingError } from './http-support';
 export const DEFAULT_ALARMS_PAGE = 50;
 
 export interface ListAlarmsDependencies {
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   alarms: Pick<AlarmStore, 'listByState'>;
   logger: Logger;
 }
@@ -20,8 +22,9 @@ export interface ListAlarmsDependencies {
  * `GET /alarms?state=ALARM&limit&nextToken`: the fleet's alarms in one state (default `ALARM`), the most recently
  * changed first. A page may hold fewer than `limit` alarms while more follow: go on while there is a `nextToken`.
  */
-export function createListAlarmsHandler({ alarms, logger }: ListAlarmsDependencies) {
+export function createListAlarmsHandler({ corsOrigin, alarms, logger }: ListAlarmsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger, mapError: mapAlertingError }))
     .handler(async (event) => {
       const { state, limit = DEFAULT_ALARMS_PAGE, nextToken } = parseQuery(ListAlarmsQuerySchema, event);
@@ -36,6 +39,7 @@ const built = once(() => {
   return createListAlarmsHandler({
     alarms: new DynamoDbAlarmStore(createDocumentClient(), config.ALARMS_TABLE_NAME),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  cors,
   createLogger,
   json,
   type Logger,
@@ -16,6 +17,8 @@ import { loadApiConfig } from '../config';
 import { replaceDeviceThresholds, type ThresholdStore } from '../domain/thresholds';
 
 export interface PutDeviceThresholdsDependencies {
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   thresholds: ThresholdStore;
   logger: Logger;
   now?: () => number;
@@ -26,11 +29,13 @@ export interface PutDeviceThresholdsDependencies {
  * evaluations see the change once their cached thresholds expire (`THRESHOLD_CACHE_TTL_SECONDS`).
  */
 export function createPutDeviceThresholdsHandler({
+  corsOrigin,
   thresholds,
   logger,
   now = Date.now,
 }: PutDeviceThresholdsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger }))
     .handler(async (event) => {
       const { deviceId } = parsePathParameters(DevicePathSchema, event);
@@ -48,6 +53,7 @@ const built = once(() => {
       consistentRead: true,
     }),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

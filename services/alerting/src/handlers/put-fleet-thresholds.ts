@@ -1,4 +1,4 @@
-import { createLogger, json, type Logger, once, parseJsonBody, problemDetails } from '@iot/lambda-kit';
+import { cors, createLogger, json, type Logger, once, parseJsonBody, problemDetails } from '@iot/lambda-kit';
 import { PutThresholdsRequestSchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -9,6 +9,8 @@ import { replaceFleetThresholds, type ThresholdStore } from '../domain/threshold
 import { actingUser } from './http-support';
 
 export interface PutFleetThresholdsDependencies {
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   thresholds: ThresholdStore;
   logger: Logger;
   now?: () => number;
@@ -19,11 +21,13 @@ export interface PutFleetThresholdsDependencies {
  * once their cached thresholds expire (`THRESHOLD_CACHE_TTL_SECONDS`).
  */
 export function createPutFleetThresholdsHandler({
+  corsOrigin,
   thresholds,
   logger,
   now = Date.now,
 }: PutFleetThresholdsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger }))
     .handler(async (event) => {
       const { rules } = parseJsonBody(PutThresholdsRequestSchema, event);
@@ -40,6 +44,7 @@ const built = once(() => {
       consistentRead: true,
     }),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  cors,
   createLogger,
   json,
   type Logger,
@@ -18,14 +19,22 @@ import { queryDeviceWindows, type WindowPartsReader } from '../domain/query-wind
 import { mapQueryError, windowQueryOf } from './metrics-query-http';
 
 export interface GetDeviceMetricsDependencies {
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   store: Pick<WindowPartsReader, 'readDeviceParts'>;
   logger: Logger;
   now?: () => number;
 }
 
 /** `GET /devices/{deviceId}/metrics?metric&from&to&limit&nextToken`: the device's windows in a time range. */
-export function createGetDeviceMetricsHandler({ store, logger, now = Date.now }: GetDeviceMetricsDependencies) {
+export function createGetDeviceMetricsHandler({
+  corsOrigin,
+  store,
+  logger,
+  now = Date.now,
+}: GetDeviceMetricsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger, mapError: mapQueryError }))
     .handler(async (event) => {
       const { deviceId } = parsePathParameters(DevicePathSchema, event);
@@ -40,6 +49,7 @@ const built = once(() => {
   return createGetDeviceMetricsHandler({
     store: new DynamoDbWindowMetricsStore(documents, config.METRICS_TABLE_NAME, config.METRICS_RETENTION_DAYS),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

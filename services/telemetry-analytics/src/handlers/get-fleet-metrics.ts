@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createLogger, json, type Logger, once, parseQuery, problemDetails } from '@iot/lambda-kit';
+import { cors, createLogger, json, type Logger, once, parseQuery, problemDetails } from '@iot/lambda-kit';
 import { GetFleetMetricsQuerySchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -10,14 +10,22 @@ import { queryFleetWindows, type WindowPartsReader } from '../domain/query-windo
 import { mapQueryError, windowQueryOf } from './metrics-query-http';
 
 export interface GetFleetMetricsDependencies {
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   store: Pick<WindowPartsReader, 'readFleetParts'>;
   logger: Logger;
   now?: () => number;
 }
 
 /** `GET /fleet/metrics?metric&from&to&limit&nextToken`: the fleet's windows in a time range, per metric. */
-export function createGetFleetMetricsHandler({ store, logger, now = Date.now }: GetFleetMetricsDependencies) {
+export function createGetFleetMetricsHandler({
+  corsOrigin,
+  store,
+  logger,
+  now = Date.now,
+}: GetFleetMetricsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger, mapError: mapQueryError }))
     .handler(async (event) => {
       const query = windowQueryOf(parseQuery(GetFleetMetricsQuerySchema, event), now());
@@ -31,6 +39,7 @@ const built = once(() => {
   return createGetFleetMetricsHandler({
     store: new DynamoDbWindowMetricsStore(documents, config.METRICS_TABLE_NAME, config.METRICS_RETENTION_DAYS),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 
