@@ -14,7 +14,7 @@ export function clock(time: number | undefined): string {
 
 export function number(value: number | undefined, digits = 2): string {
   if (value === undefined) return '–';
-  return Number.isInteger(value) ? String(value) : value.toFixed(digits);
+  return String(Number(value.toFixed(digits)));
 }
 
 /** The severities, most urgent first. */

@@ -34,8 +34,11 @@ export interface StartedCloud {
   warnings: string[];
 }
 
-/** Starts the local cloud as `pnpm start` does, on free ports and a data folder of its own (or the one given). */
-export async function startCloud(dataDir?: string): Promise<StartedCloud> {
+/**
+ * Starts the local cloud as `pnpm start` does, on free ports and a data folder of its own (or the one given); with
+ * `dashboardDist`, it serves that dashboard build at `/dashboard/` too.
+ */
+export async function startCloud(dataDir?: string, options: { dashboardDist?: string } = {}): Promise<StartedCloud> {
   const folder = dataDir ?? (await mkdtemp(join(tmpdir(), 'iot-local-acceptance-')));
   const warnings: string[] = [];
   let healthBeforeDeploy: Promise<{ status: number; body: unknown }> | undefined;
@@ -46,7 +49,7 @@ export async function startCloud(dataDir?: string): Promise<StartedCloud> {
     apiPort: 0,
     mqttPort: 0,
     timing: FAST_TIMING,
-    extensions: localCloudExtensions(),
+    extensions: localCloudExtensions({ dashboardDist: options.dashboardDist }),
     functionLogs: false,
     logger: { info: () => {}, warn: (message) => void warnings.push(message) },
     onProgress: (event) => {
