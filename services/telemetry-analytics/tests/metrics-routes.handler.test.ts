@@ -274,3 +274,25 @@ describe('GET /fleet/metrics', () => {
     expect(body.detail).toMatch(/deviceId/);
   });
 });
+
+describe('CORS', () => {
+  it('lets the dashboard read both routes from the configured origin', async () => {
+    // Prepare
+    const logger = createLogger('test');
+    const origin = 'https://dashboard.example.com';
+    const withCors = {
+      device: createGetDeviceMetricsHandler({ store, logger, now: () => NOW, corsOrigin: origin }),
+      fleet: createGetFleetMetricsHandler({ store, logger, now: () => NOW, corsOrigin: origin }),
+    };
+
+    // Act
+    const device = await withCors.device(request('/devices/{deviceId}/metrics', {}, 'sensor-1'), lambdaContext());
+    const fleet = await withCors.fleet(request('/fleet/metrics', { from: 'yesterday' }), lambdaContext());
+
+    // Assess
+    expect(device.statusCode).toBe(200);
+    expect(device.headers?.['access-control-allow-origin']).toBe(origin);
+    expect(fleet.statusCode).toBe(400);
+    expect(fleet.headers?.['access-control-allow-origin']).toBe(origin);
+  });
+});

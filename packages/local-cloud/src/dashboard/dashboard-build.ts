@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { sourceFiles } from '../compose';
 
@@ -42,15 +41,15 @@ export interface DashboardBuild {
   built: boolean;
 }
 
-function viteBin(dashboardDir: string): string {
-  try {
-    const require = createRequire(join(dashboardDir, 'package.json'));
-    return join(require.resolve('vite/package.json'), '..', 'bin', 'vite.js');
-  } catch {
+/** The dashboard's own vite (pnpm links each package's dependencies into its node_modules). */
+async function viteBin(dashboardDir: string): Promise<string> {
+  const bin = join(dashboardDir, 'node_modules', 'vite', 'bin', 'vite.js');
+  if (!(await stat(bin).catch(() => undefined))) {
     throw new DashboardBuildError(
       `The dashboard's build tool (vite) is not installed in ${dashboardDir}: run pnpm install, then start again.`,
     );
   }
+  return bin;
 }
 
 /**
@@ -72,9 +71,10 @@ export async function ensureDashboardBuild(options: {
   const present = await stat(join(distDir, 'index.html')).catch(() => undefined);
   if (!options.force && previous === hash && present) return { distDir, built: false };
 
+  const vite = await viteBin(dashboardDir);
   options.onBuilding?.();
   const output = await new Promise<{ code: number | null; text: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [viteBin(dashboardDir), 'build', '--logLevel', 'warn'], {
+    const child = spawn(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
       cwd: dashboardDir,
       env: { ...process.env, NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,6 +22,7 @@ import type { LocalCloud } from '../../src/local-cloud';
 import {
   type ApiAnswer,
   type AppUser,
+  ALLOWED_ORIGIN,
   DASHBOARD_ORIGIN,
   MqttDevice,
   type RestApi,
@@ -75,7 +76,7 @@ function expectProblem(answer: ApiAnswer<unknown>, status: number, type: string)
   }).toEqual({
     status,
     contentType: status === 401 ? 'application/json' : expect.stringMatching(/^application\/problem\+json/),
-    origin: DASHBOARD_ORIGIN,
+    origin: ALLOWED_ORIGIN,
   });
   expect(answer.body).toMatchObject({
     type: `https://iot-backend.dev/problems/${type}`,
@@ -156,7 +157,7 @@ describe('registering devices: POST /devices', () => {
     // Assess
     expect(first.status).toBe(201);
     expect(first.headers.get('location')).toBe(`/devices/${deviceId}`);
-    expect(first.headers.get('access-control-allow-origin')).toBe(DASHBOARD_ORIGIN);
+    expect(first.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
     expect(first.body).toEqual({
       ...registration,
       thingArn: thingAfterFirst.thingArn,
@@ -688,7 +689,7 @@ describe('the API document and the browser', () => {
 
     // Assess
     expect(answer.status).toBe(200);
-    expect(answer.headers.get('access-control-allow-origin')).toBe(DASHBOARD_ORIGIN);
+    expect(answer.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
     const { servers, ...document } = answer.body;
     expect(servers).toEqual([{ url: cloud.endpoints.api }]);
     expect(document).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument())));
@@ -727,7 +728,7 @@ describe('the API document and the browser', () => {
       [commands, 'POST'],
     ] as const) {
       expect(answer.status).toBe(200);
-      expect(answer.headers.get('access-control-allow-origin')).toBe(DASHBOARD_ORIGIN);
+      expect(answer.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
       expect(answer.headers.get('access-control-allow-methods')?.split(',')).toContain(method);
       const allowed = (answer.headers.get('access-control-allow-headers') ?? '').toLowerCase().split(',');
       expect(allowed).toEqual(expect.arrayContaining(['content-type', 'authorization', 'idempotency-key', 'if-match']));
@@ -771,7 +772,7 @@ describe('disconnecting and deleting', () => {
     // Assess
     expect(deleted.status).toBe(204);
     expect(deleted.text).toBe('');
-    expect(deleted.headers.get('access-control-allow-origin')).toBe(DASHBOARD_ORIGIN);
+    expect(deleted.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
     expectProblem(again, 404, 'not-found');
     expectProblem(await api(`/devices/${deviceId}`, { as: alice }), 404, 'not-found');
     expect(await errorOf(describeThing(deviceId))).toBe('ResourceNotFoundException');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Fleet, startLocalFleet } from '@iot/device-simulator';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { mosquittoPublishLine } from '../../src/cli/start-output';
 import { ensureDashboardBuild } from '../../src/dashboard';
 import { eventually, ROOT, type StartedCloud, startCloud } from '../acceptance/local-cloud-fixture';
 
@@ -33,19 +34,11 @@ async function demoToken(edge: string): Promise<string> {
 }
 
 /**
- * A reading published as a device with Debian's mosquitto_pub, as the start-up summary shows. Asynchronously: the
- * broker runs in this process.
+ * Runs the `mosquitto_pub` line of `pnpm start`'s summary, as a user would paste it into a shell (asynchronously: the
+ * broker runs in this process).
  */
-async function publishReading(mqttUrl: string, deviceId: string, metrics: Record<string, number>): Promise<void> {
-  const url = new URL(mqttUrl);
-  await promisify(execFile)(
-    'mosquitto_pub',
-    [
-      ...['-h', url.hostname, '-p', url.port, '-q', '1', '-i', deviceId],
-      ...['-t', `devices/${deviceId}/telemetry`, '-m', JSON.stringify({ timestamp: Date.now(), metrics })],
-    ],
-    { timeout: 10_000 },
-  );
+async function runSummaryPublishLine(mqttUrl: string, deviceId: string): Promise<void> {
+  await promisify(execFile)('sh', ['-c', mosquittoPublishLine(mqttUrl, deviceId)], { timeout: 10_000 });
 }
 
 /** The number at the start of a chart's caption: "12 windows, latest mean ...". */
@@ -161,8 +154,8 @@ describe('the dashboard in a real browser', () => {
     await page.getByRole('button', { name: 'Save thresholds' }).click();
     await page.getByText('Thresholds saved.').waitFor();
 
-    // Act: the device publishes a reading over it
-    await publishReading(started.cloud.endpoints.mqtt as string, QUIET_DEVICE, { temperature: 41.5 });
+    // Act: the device publishes a reading over it (temperature 42.5), with the line the start-up summary prints
+    await runSummaryPublishLine(started.cloud.endpoints.mqtt as string, QUIET_DEVICE);
     await page.getByRole('link', { name: 'Alarms' }).click();
     const alarm = page.locator(`li[data-alarm="${QUIET_DEVICE}/temperature"]`);
     await alarm.waitFor({ timeout: 30_000 });
@@ -171,7 +164,7 @@ describe('the dashboard in a real browser', () => {
 
     // Assess
     await expectText(alarm, /critical/);
-    await expectText(alarm, /41\.5 is above 30/);
+    await expectText(alarm, /42\.5 is above 30/);
     await page.getByText(`Acknowledged temperature on ${QUIET_DEVICE}.`).waitFor();
     await alarm.getByText(/^Acknowledged /).waitFor();
     await shot('alarm-acknowledged');
