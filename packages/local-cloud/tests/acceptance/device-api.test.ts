@@ -20,9 +20,9 @@ import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-d
 import { buildOpenApiDocument } from '@iot/types';
 import type { LocalCloud } from '../../src/local-cloud';
 import {
+  ALLOWED_ORIGIN,
   type ApiAnswer,
   type AppUser,
-  ALLOWED_ORIGIN,
   DASHBOARD_ORIGIN,
   MqttDevice,
   type RestApi,
