@@ -6,9 +6,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// The AWS SDK's notice that its releases after January 2027 need Node 22 would fill the start-up output; the README
+// says which Node versions work.
+const quiet = ['--disable-warning=NodeVersionSupportWarning'];
 const child = spawn(
   process.execPath,
-  ['--import', import.meta.resolve('tsx'), join(here, '..', 'src', 'cli', 'main.ts'), ...process.argv.slice(2)],
+  [
+    ...quiet,
+    '--import',
+    import.meta.resolve('tsx'),
+    join(here, '..', 'src', 'cli', 'main.ts'),
+    ...process.argv.slice(2),
+  ],
   { stdio: 'inherit' },
 );
 // Ctrl-C reaches both processes; the child shuts down cleanly and its exit code is ours.
