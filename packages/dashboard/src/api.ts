@@ -11,6 +11,7 @@ import type {
   PutDeviceConfigRequest,
   PutDeviceConfigResponse,
   SendCommandRequest,
+  TelemetryReadings,
   ThresholdRule,
   WindowMetricsPage,
 } from '@iot/types';
@@ -107,6 +108,12 @@ export class ApiClient {
   async deviceMetrics(deviceId: string, from: number): Promise<WindowMetricsPage['items']> {
     const query = new URLSearchParams({ from: String(from), limit: '500' });
     return (await this.get<WindowMetricsPage>(`/devices/${encodeURIComponent(deviceId)}/metrics?${query}`)).items;
+  }
+
+  /** A device's recent raw readings since `from` (epoch ms), oldest first. */
+  async deviceTelemetry(deviceId: string, from: number): Promise<TelemetryReadings['items']> {
+    const query = new URLSearchParams({ from: String(from), limit: '500' });
+    return (await this.get<TelemetryReadings>(`/devices/${encodeURIComponent(deviceId)}/telemetry?${query}`)).items;
   }
 
   async thresholds(deviceId: string): Promise<GetThresholdsResponse> {

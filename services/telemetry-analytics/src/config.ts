@@ -35,5 +35,18 @@ export const loadQueryConfig = () =>
     }),
   );
 
+const recentTelemetry = {
+  RECENT_TELEMETRY_TABLE_NAME: z.string().min(1),
+  /** Minutes a device's raw reading is kept for the telemetry route. */
+  RECENT_TELEMETRY_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+};
+
+/** The environment of the function that keeps recent readings, read once at cold start. */
+export const loadRecentTelemetryConfig = () => readConfig(z.object({ ...common, ...recentTelemetry }));
+
+/** The telemetry route's environment, read once at cold start. */
+export const loadRecentTelemetryQueryConfig = () =>
+  readConfig(z.object({ ...common, ...recentTelemetry, CORS_ALLOWED_ORIGIN: z.string().min(1) }));
+
 /** The raw-archive processor's environment, read once at cold start. */
 export const loadProcessorConfig = () => readConfig(z.object(common));
