@@ -14,10 +14,13 @@ export function SeverityBadge({ severity }: { severity: Alarm['severity'] }) {
   return <span class={`badge severity-${severity}`}>{severity}</span>;
 }
 
-/** A line saying when the data shown was fetched, and why the last poll failed if it did. */
+/**
+ * A line saying when the data shown was fetched, and why the last poll failed if it did. Not a live region: it changes
+ * with every poll; only a failure is announced.
+ */
 export function Freshness({ updatedAt, error }: { updatedAt: number | undefined; error: string | undefined }) {
   return (
-    <p class="freshness" aria-live="polite">
+    <p class="freshness">
       {error ? (
         <span class="error" role="alert">
           Update failed: {error}
