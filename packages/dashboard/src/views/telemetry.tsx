@@ -54,9 +54,13 @@ function aligned({ readings, windows }: MetricSeries) {
 function caption({ readings, windows }: MetricSeries): string {
   const parts: string[] = [];
   const reading = readings[readings.length - 1];
-  if (reading) parts.push(`${readings.length} readings, latest ${number(reading.value)} at ${clock(reading.time)}`);
+  if (reading)
+    parts.push(
+      `${readings.length} reading${readings.length === 1 ? '' : 's'}, latest ${number(reading.value)} at ${clock(reading.time)}`,
+    );
   const window = windows[windows.length - 1];
-  if (window) parts.push(`${windows.length} windows, last mean ${number(window.mean)}`);
+  if (window)
+    parts.push(`${windows.length} window${windows.length === 1 ? '' : 's'}, last mean ${number(window.mean)}`);
   return parts.join('; ');
 }
 
@@ -102,7 +106,7 @@ export function TelemetryPanel({ api, deviceId, pollMs }: { api: ApiClient; devi
               times={points.times}
               series={[
                 { label: 'reading', color: '#5b3cc4', values: points.readings, points: true },
-                { label: 'window mean', color: '#0b6bcb', values: points.mean },
+                { label: 'window mean', color: '#0b6bcb', values: points.mean, points: true },
                 { label: 'min', color: '#2e7d32', values: points.min, dash: [4, 4] },
                 { label: 'max', color: '#c62828', values: points.max, dash: [4, 4] },
               ]}

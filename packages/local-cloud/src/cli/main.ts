@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Fleet, startLocalFleet } from '@iot/device-simulator';
 import { resolveOutputsOffline } from '../cloudformation';
@@ -35,7 +35,8 @@ Options (start):
                                    env IOT_LOCAL_FIREHOSE_BUFFER_SECONDS)
   --window-seconds <s>             Cap tumbling windows of stream event sources at s seconds (default: as the
                                    templates say; env IOT_LOCAL_WINDOW_SECONDS)
-  --quiet                          Function logs only to <data-dir>/logs/, not to the console
+  --logs                           Function logs on the console too (always in <data-dir>/logs/)
+  --quiet                          Function logs only to <data-dir>/logs/ (the default)
   --devices <n>                    Simulated devices (sim-001 ...) registered to the demo user (default 3)
   --no-simulator                   No simulated devices
   --no-dashboard                   Do not build or serve the dashboard (served at <edge>/dashboard/ otherwise)
@@ -110,7 +111,8 @@ interface StartOptions {
   mqttPort: number;
   dataDir?: string;
   reset: boolean;
-  quiet: boolean;
+  /** Function logs on the console too, not only in the data folder. */
+  logs: boolean;
   /** Simulated devices to run once the cloud is ready (0: none). */
   devices: number;
   /** Build (when stale) and serve the dashboard. */
@@ -178,7 +180,8 @@ async function startCommand(options: StartOptions): Promise<number> {
       timing: options.timing,
       extensions: localCloudExtensions({ dashboardDist }),
       signal: aborter.signal,
-      ...(options.quiet ? { functionLogs: false as const } : {}),
+      // The simulated fleet makes functions log several lines a second: on the console only when asked for.
+      ...(options.logs ? {} : { functionLogs: false as const }),
       onProgress: (event) => {
         if (event.type === 'packaging') {
           packagingSince = Date.now();
@@ -239,6 +242,7 @@ async function startCommand(options: StartOptions): Promise<number> {
       seconds: (Date.now() - started) / 1000,
       token: demo,
       devices: fleet ? fleet.devices.map((device) => device.deviceId) : [],
+      ...(options.logs ? {} : { logsDir: join(cloud.dataDir, 'logs') }),
     }),
   );
 
@@ -287,6 +291,7 @@ async function main(argv: string[]): Promise<number> {
       'firehose-buffer-seconds': { type: 'string', default: env.IOT_LOCAL_FIREHOSE_BUFFER_SECONDS },
       'window-seconds': { type: 'string', default: env.IOT_LOCAL_WINDOW_SECONDS },
       quiet: { type: 'boolean', default: false },
+      logs: { type: 'boolean', default: false },
       devices: { type: 'string', default: '3' },
       'no-simulator': { type: 'boolean', default: false },
       'no-dashboard': { type: 'boolean', default: false },
@@ -315,7 +320,7 @@ async function main(argv: string[]): Promise<number> {
         mqttPort: port(values['mqtt-port'], '--mqtt-port'),
         dataDir: values['data-dir'] ? resolve(values['data-dir']) : undefined,
         reset: values.reset,
-        quiet: values.quiet,
+        logs: values.logs && !values.quiet,
         devices: values['no-simulator'] ? 0 : simulatedDevices(values.devices),
         dashboard: !values['no-dashboard'],
         verbose: values.verbose,

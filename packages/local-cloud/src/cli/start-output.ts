@@ -30,6 +30,8 @@ export interface ReadySummary {
   token?: string;
   /** The simulated devices, when the simulator runs. */
   devices: string[];
+  /** Where the functions' logs are, when they are not printed. */
+  logsDir?: string;
 }
 
 /** `mqtt://127.0.0.1:1883` as mosquitto's `-h 127.0.0.1 -p 1883`. */
@@ -78,6 +80,8 @@ export function formatReadySummary(summary: ReadySummary): string {
       `  ${mosquittoPublishLine(endpoints.mqtt, deviceId)}`,
     );
   }
+  if (summary.logsDir)
+    lines.push('', `Function logs: ${summary.logsDir}/<function>.log (--logs prints them here too).`);
   lines.push(
     '',
     summary.devices.length > 0

@@ -44,7 +44,7 @@ async function runSummaryPublishLine(mqttUrl: string, deviceId: string): Promise
 /** What a chart's caption counts: "40 readings, latest 21.5 at 10:41:05; 12 windows, last mean 21.4". */
 async function pointsShown(metric: string, what: 'readings' | 'windows'): Promise<number> {
   const caption = await page.locator(`figure[data-metric="${metric}"] .chart-caption`).textContent();
-  return Number(new RegExp(`(\\d+) ${what}`).exec(caption ?? '')?.[1] ?? 0);
+  return Number(new RegExp(`(\\d+) ${what.slice(0, -1)}s?\\b`).exec(caption ?? '')?.[1] ?? 0);
 }
 
 const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });

@@ -19,6 +19,7 @@ describe('the summary pnpm start prints once ready', () => {
       seconds: 6.24,
       token: 'header.payload.signature',
       devices: ['sim-001', 'sim-002'],
+      logsDir: '/repo/.local/logs',
     });
 
     // Assess
@@ -30,6 +31,7 @@ describe('the summary pnpm start prints once ready', () => {
     expect(text).toContain('export TOKEN=header.payload.signature');
     expect(text).toContain('mosquitto_pub -h 127.0.0.1 -p 1883 -q 1 -t devices/sim-001/telemetry -m ');
     expect(text).toContain('Simulating 2 devices (sim-001, sim-002)');
+    expect(text).toContain('Function logs: /repo/.local/logs/<function>.log (--logs prints them here too)');
   });
 
   it('says how to get devices when none are simulated, and leaves out what did not start', () => {
