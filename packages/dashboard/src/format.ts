@@ -23,3 +23,9 @@ export const SEVERITIES = ['critical', 'major', 'minor', 'warning'] as const;
 export function deviceHref(deviceId: string): string {
   return `#/devices/${encodeURIComponent(deviceId)}`;
 }
+
+/** When a device was last heard from: "now" while it holds a connection. */
+export function lastSeen(device: { connectivity: { state: string; since?: number }; lastSeenAt?: number }): string {
+  if (device.connectivity.state === 'connected') return 'now (connected)';
+  return ago(device.lastSeenAt ?? device.connectivity.since);
+}

@@ -1,6 +1,6 @@
 import type { Device } from '@iot/types';
 import type { ApiClient } from '../api';
-import { ago } from '../format';
+import { lastSeen } from '../format';
 import { usePoll } from '../poll';
 import { AlarmFeed } from './alarms';
 import { CommandsPanel } from './commands';
@@ -42,7 +42,7 @@ export function DeviceView({ api, deviceId, pollMs }: { api: ApiClient; deviceId
           </div>
           <div>
             <dt>Last seen</dt>
-            <dd>{ago(device.lastSeenAt ?? device.connectivity.since)}</dd>
+            <dd>{lastSeen(device)}</dd>
           </div>
           <div>
             <dt>Shadow version</dt>

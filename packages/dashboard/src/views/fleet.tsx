@@ -1,6 +1,6 @@
 import type { Alarm, Device } from '@iot/types';
 import type { ApiClient } from '../api';
-import { ago, deviceHref, SEVERITIES } from '../format';
+import { deviceHref, lastSeen, SEVERITIES } from '../format';
 import { usePoll } from '../poll';
 import { AlarmFeed } from './alarms';
 import { Connectivity, Freshness } from './status';
@@ -91,7 +91,7 @@ function DeviceTable({ devices, alarms, loaded }: { devices: Device[]; alarms: A
                 <td>
                   <Connectivity device={device} />
                 </td>
-                <td>{ago(device.lastSeenAt ?? device.connectivity.since)}</td>
+                <td>{lastSeen(device)}</td>
                 <td>{count > 0 ? <strong class="alarm-count">{count}</strong> : 0}</td>
               </tr>
             );
