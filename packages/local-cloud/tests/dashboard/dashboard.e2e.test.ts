@@ -47,6 +47,15 @@ async function pointsShown(metric: string, what: 'readings' | 'windows'): Promis
   return Number(new RegExp(`(\\d+) ${what.slice(0, -1)}s?\\b`).exec(caption ?? '')?.[1] ?? 0);
 }
 
+/** The WCAG 2 A and AA rules axe-core finds broken on the page, by rule id with the offending elements. */
+async function accessibilityViolations(): Promise<{ id: string; nodes: string[] }[]> {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const result = (await page.evaluate(
+    "axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }).then((r) => r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) })))",
+  )) as { id: string; nodes: string[] }[];
+  return result;
+}
+
 const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {
@@ -103,6 +112,7 @@ describe('the dashboard in a real browser', () => {
       await table.getByRole('rowheader', { name: deviceId }).waitFor();
     }
     await table.getByRole('row', { name: /sim-001.*Online/ }).waitFor();
+    expect(await accessibilityViolations()).toEqual([]);
     await shot('fleet');
   }, 60_000);
 
@@ -128,6 +138,7 @@ describe('the dashboard in a real browser', () => {
 
     // Assess
     expect(moreReadings && moreWindows).toBe(true);
+    expect(await accessibilityViolations()).toEqual([]);
     await shot('device-charts');
   }, 75_000);
 
