@@ -159,6 +159,19 @@ describe('the dashboard in a real browser', () => {
     await shot('device-config');
   }, 60_000);
 
+  it('sends a command and shows the simulated device’s answer', async () => {
+    // Prepare
+    await page.getByLabel('Command', { exact: true }).selectOption('identify');
+
+    // Act
+    await page.getByRole('button', { name: 'Send command' }).click();
+
+    // Assess
+    const sent = page.getByRole('list', { name: 'Commands sent' }).getByRole('listitem').first();
+    await sent.filter({ hasText: 'identify' }).waitFor();
+    await sent.locator('.command-status', { hasText: 'succeeded' }).waitFor();
+  }, 60_000);
+
   it('shows the alarm of a breaching reading in the feed and acknowledges it', async () => {
     // Prepare: a threshold set in the dashboard's editor
     await page.goto(`${dashboardUrl}#/devices/${QUIET_DEVICE}`);
