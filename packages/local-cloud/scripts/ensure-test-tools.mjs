@@ -1,19 +1,23 @@
 #!/usr/bin/env node
 /**
- * Makes sure the command-line clients the acceptance tests drive the local IoT Core with are installed: Debian's
- * mosquitto-clients (`mosquitto_pub`, `mosquitto_sub`). Run by the root `pnpm test` before Jest, and by the IoT Core
- * acceptance test when they are missing. As root (or with password-less sudo) on a Debian-like system it installs them
- * with apt-get; otherwise it fails, saying what to install.
+ * Makes sure the programs the acceptance tests drive the local cloud with are installed: Debian's mosquitto-clients
+ * (`mosquitto_pub`, `mosquitto_sub`) for the IoT Core, and Debian's chromium for the dashboard's browser tests
+ * (driven by playwright-core). Run by the root `pnpm test` before Jest, and by the IoT Core acceptance test when they
+ * are missing. As root (or with password-less sudo) on a Debian-like system it installs them with apt-get; otherwise it
+ * fails, saying what to install.
  *
  * Exit code 0 when the tools are there (or were installed), 1 otherwise.
  */
 import { spawnSync } from 'node:child_process';
 
-const TOOLS = ['mosquitto_pub', 'mosquitto_sub'];
-const PACKAGE = 'mosquitto-clients';
+/** The Debian packages and the commands each provides. */
+const PACKAGES = [
+  { name: 'mosquitto-clients', commands: ['mosquitto_pub', 'mosquitto_sub'], fedora: 'mosquitto', brew: 'mosquitto' },
+  { name: 'chromium', commands: ['chromium'], fedora: 'chromium', brew: '--cask chromium' },
+];
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-const missing = () => TOOLS.filter((tool) => !has(tool));
+const missingPackages = () => PACKAGES.filter((pkg) => pkg.commands.some((command) => !has(command)));
 
 function run(command, args) {
   console.log(`ensure-test-tools: ${command} ${args.join(' ')}`);
@@ -35,24 +39,27 @@ function aptGet() {
 }
 
 function main() {
-  const absent = missing();
+  const absent = missingPackages();
   if (absent.length === 0) return 0;
+  const names = absent.map((pkg) => pkg.name);
   const apt = aptGet();
   if (apt) {
     apt(['update']);
-    apt(['install', '-y', '--no-install-recommends', PACKAGE]);
-    const still = missing();
+    apt(['install', '-y', '--no-install-recommends', ...names]);
+    const still = missingPackages();
     if (still.length === 0) return 0;
-    console.error(`ensure-test-tools: ${still.join(', ')} still missing after installing ${PACKAGE}.`);
+    console.error(
+      `ensure-test-tools: ${still.map((pkg) => pkg.commands.join(', ')).join(', ')} still missing after installing ${names.join(' ')}.`,
+    );
     return 1;
   }
   console.error(
     [
-      `ensure-test-tools: the IoT acceptance tests need ${absent.join(' and ')}, which are not installed.`,
+      `ensure-test-tools: the acceptance tests need ${absent.flatMap((pkg) => pkg.commands).join(', ')}, which are not installed.`,
       `Install them, then run the tests again:`,
-      `  Debian / Ubuntu: sudo apt-get install -y ${PACKAGE}`,
-      `  Fedora:          sudo dnf install -y mosquitto`,
-      `  macOS:           brew install mosquitto`,
+      `  Debian / Ubuntu: sudo apt-get install -y ${names.join(' ')}`,
+      `  Fedora:          sudo dnf install -y ${absent.map((pkg) => pkg.fedora).join(' ')}`,
+      `  macOS:           brew install ${absent.map((pkg) => pkg.brew).join(' ')}`,
     ].join('\n'),
   );
   return 1;

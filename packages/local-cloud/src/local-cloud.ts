@@ -9,7 +9,7 @@ import {
 } from './cloudformation';
 import { type PackagedServiceInput, packageServices, readComposeFile } from './compose';
 import type { AwsService } from './edge/aws-service';
-import { type EdgeServer, type LocalRoute, startEdgeServer } from './edge/edge-server';
+import { type EdgeServer, type LocalRoute, type SiteHandler, startEdgeServer } from './edge/edge-server';
 import { EventSourceMappingManager } from './event-sources';
 import {
   type EventRuleSink,
@@ -104,6 +104,8 @@ export interface LocalCloudContext {
   services: LocalCloudServices;
   /** The edge endpoint's URL (`AWS_ENDPOINT_URL`). */
   edgeUrl: string;
+  /** The REST API's stage base URL, `http://127.0.0.1:3000/local`. */
+  apiUrl: string;
   /** The edge endpoint's HTTP server, for an extension that serves more on the same port (MQTT over WebSocket). */
   edgeServer: EdgeServer['server'];
   host: string;
@@ -129,6 +131,8 @@ export interface StartedExtension {
   services?: AwsService[];
   /** Served on the edge endpoint under `/_local/<name>` (tooling: tokens, inspection). */
   localRoutes?: Record<string, LocalRoute>;
+  /** Plain HTTP handlers served on the edge endpoint under their path (`/dashboard`), without AWS signatures. */
+  sites?: Record<string, SiteHandler>;
   /** CloudFormation providers for more resource types (`AWS::IoT::ThingType`, `AWS::Cognito::UserPool` ...), or in place of the built-in ones. */
   providers?: ResourceProviders;
   /** Decides requests to REST API methods with a Cognito or Lambda authorizer (a token checker). */
@@ -391,6 +395,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       const part = await extension.start({
         services,
         edgeUrl: edge.url,
+        apiUrl: endpoints.api,
         edgeServer: edge.server,
         host,
         mqttPort,
@@ -403,6 +408,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       });
       if (part.close) closers.push({ name: extension.name, close: () => part.close?.() ?? Promise.resolve() });
       for (const service of part.services ?? []) edge.register(service);
+      for (const [path, handler] of Object.entries(part.sites ?? {})) edge.mount(path, handler);
       for (const [name, route] of Object.entries(part.localRoutes ?? {})) {
         if (name !== 'health') localRoutes[name] = route;
       }

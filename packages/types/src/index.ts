@@ -15,6 +15,7 @@ export * from './fleet-metric.schema';
 export * from './openapi';
 export * from './rule-error.schema';
 export * from './telemetry.schema';
+export * from './telemetry-reading.schema';
 export * from './telemetry-stream-record.schema';
 export * from './threshold.schema';
 export * from './topics';

@@ -44,6 +44,7 @@ import {
 } from './device.schema';
 import { DeviceConfigurationSchema } from './device-config.schema';
 import { FleetWindowMetricSchema } from './fleet-metric.schema';
+import { GetTelemetryQuerySchema, TelemetryReadingSchema, TelemetryReadingsSchema } from './telemetry-reading.schema';
 import { AppliedThresholdRuleSchema, ThresholdRuleSchema } from './threshold.schema';
 import { WindowMetricSchema } from './window-metric.schema';
 
@@ -363,6 +364,20 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     service: 'telemetry-analytics',
     method: 'get',
+    path: '/devices/{deviceId}/telemetry',
+    operationId: 'getDeviceTelemetry',
+    summary: "A device's recent raw readings (kept for an hour by default), oldest first.",
+    description:
+      'Every telemetry message of the device as it arrived, newest `limit` at or after `from`, for live charts. ' +
+      'Older readings are in the window metrics and the raw archive.',
+    ...deviceRoute,
+    query: GetTelemetryQuerySchema,
+    responses: { 200: { description: 'The recent readings.', body: TelemetryReadingsSchema } },
+    problems: [400, 403, 404],
+  },
+  {
+    service: 'telemetry-analytics',
+    method: 'get',
     path: '/fleet/metrics',
     operationId: 'getFleetMetrics',
     summary: "The fleet's window metrics in a time range (default: the last day), oldest first.",
@@ -411,6 +426,8 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   WindowMetricsPage: WindowMetricsPageSchema,
   FleetWindowMetric: FleetWindowMetricSchema,
   FleetMetricsPage: FleetMetricsPageSchema,
+  TelemetryReading: TelemetryReadingSchema,
+  TelemetryReadings: TelemetryReadingsSchema,
 };
 
 const STATUS_TEXT: Record<number, string> = {

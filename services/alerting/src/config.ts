@@ -32,6 +32,8 @@ export const loadApiConfig = () =>
       ...tableNames,
       /** iot-device-config-api's devices table: who owns which device (param `devicesTableName`). */
       DEVICES_TABLE_NAME: z.string().min(1),
+      /** The origin(s) a browser may call the routes from: the dashboard's (`dashboardOrigin` param), or `*`. */
+      CORS_ALLOWED_ORIGIN: z.string().min(1),
     }),
   );
 

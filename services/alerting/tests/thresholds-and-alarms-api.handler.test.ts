@@ -353,3 +353,30 @@ describe('GET /devices/{deviceId}/alarms', () => {
     expect(JSON.parse(response.body).errors[0].path).toBe('path.deviceId');
   });
 });
+
+describe('CORS', () => {
+  it('lets the dashboard read the answers, errors included, from the configured origin', async () => {
+    // Prepare
+    const origin = 'https://dashboard.example.com';
+    const get = (deviceId: string) =>
+      createGetDeviceThresholdsHandler({ owners, thresholds, logger, corsOrigin: origin })(
+        apiGatewayProxyEvent({
+          method: 'GET',
+          resource: '/devices/{deviceId}/thresholds',
+          pathParameters: { deviceId },
+          claims,
+        }),
+        lambdaContext(),
+      );
+
+    // Act
+    const found = await get('sensor-1');
+    const refused = await get('sensor/../1');
+
+    // Assess
+    expect(found.statusCode).toBe(200);
+    expect(found.headers?.['access-control-allow-origin']).toBe(origin);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.headers?.['access-control-allow-origin']).toBe(origin);
+  });
+});

@@ -25,7 +25,36 @@ export const loadAggregatorConfig = () =>
   );
 
 /** The metrics routes' environment, read once at cold start. */
-export const loadQueryConfig = () => readConfig(z.object({ ...common, ...metricsTable }));
+export const loadQueryConfig = () =>
+  readConfig(
+    z.object({
+      ...common,
+      ...metricsTable,
+      /** The origin(s) a browser may call the routes from: the dashboard's (`dashboardOrigin` param), or `*`. */
+      CORS_ALLOWED_ORIGIN: z.string().min(1),
+    }),
+  );
+
+const recentTelemetry = {
+  RECENT_TELEMETRY_TABLE_NAME: z.string().min(1),
+  /** Minutes a device's raw reading is kept for the telemetry route. */
+  RECENT_TELEMETRY_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+};
+
+/** The environment of the function that keeps recent readings, read once at cold start. */
+export const loadRecentTelemetryConfig = () => readConfig(z.object({ ...common, ...recentTelemetry }));
+
+/** The telemetry route's environment, read once at cold start. */
+export const loadRecentTelemetryQueryConfig = () =>
+  readConfig(
+    z.object({
+      ...common,
+      ...recentTelemetry,
+      CORS_ALLOWED_ORIGIN: z.string().min(1),
+      /** iot-device-config-api's devices table: who owns which device (param `devicesTableName`). */
+      DEVICES_TABLE_NAME: z.string().min(1),
+    }),
+  );
 
 /** The environment of the device route, which also checks who owns the device, read once at cold start. */
 export const loadDeviceQueryConfig = () =>
@@ -33,6 +62,7 @@ export const loadDeviceQueryConfig = () =>
     z.object({
       ...common,
       ...metricsTable,
+      CORS_ALLOWED_ORIGIN: z.string().min(1),
       /** iot-device-config-api's devices table: who owns which device (param `devicesTableName`). */
       DEVICES_TABLE_NAME: z.string().min(1),
     }),

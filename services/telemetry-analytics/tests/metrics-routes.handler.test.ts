@@ -29,6 +29,7 @@ const MINUTE = 60_000;
 const NOW = T0 + 2 * 86_400_000;
 let dynamo: LocalDynamoDb;
 let store: DynamoDbWindowMetricsStore;
+let owners: DynamoDbDeviceOwners;
 let getDevice: ReturnType<typeof createGetDeviceMetricsHandler>;
 let getFleet: ReturnType<typeof createGetFleetMetricsHandler>;
 
@@ -107,7 +108,7 @@ beforeAll(async () => {
   for (const deviceId of ['sensor-1', 'sensor-many']) {
     await putDeviceOwner(dynamo.client, DEVICES_TABLE, { deviceId, ownerId: USER });
   }
-  const owners = new DynamoDbDeviceOwners(DynamoDBDocumentClient.from(dynamo.client), DEVICES_TABLE);
+  owners = new DynamoDbDeviceOwners(DynamoDBDocumentClient.from(dynamo.client), DEVICES_TABLE);
   getDevice = createGetDeviceMetricsHandler({ owners, store, logger, now: () => NOW });
   getFleet = createGetFleetMetricsHandler({ store, logger, now: () => NOW });
 
@@ -309,5 +310,30 @@ describe('GET /fleet/metrics', () => {
     // Assess
     expect(status).toBe(400);
     expect(body.detail).toMatch(/deviceId/);
+  });
+});
+
+describe('CORS', () => {
+  it('lets the dashboard read both routes from the configured origin', async () => {
+    // Prepare
+    const logger = createLogger('test');
+    const origin = 'https://dashboard.example.com';
+    const withCors = {
+      device: createGetDeviceMetricsHandler({ owners, store, logger, now: () => NOW, corsOrigin: origin }),
+      fleet: createGetFleetMetricsHandler({ store, logger, now: () => NOW, corsOrigin: origin }),
+    };
+
+    // Act
+    const device = await withCors.device(request('/devices/{deviceId}/metrics', {}, 'sensor-1'), lambdaContext());
+    const fleet = await withCors.fleet(
+      request('/fleet/metrics', { from: 'yesterday' }, undefined, USER, [FLEET_OPERATORS_GROUP]),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(device.statusCode).toBe(200);
+    expect(device.headers?.['access-control-allow-origin']).toBe(origin);
+    expect(fleet.statusCode).toBe(400);
+    expect(fleet.headers?.['access-control-allow-origin']).toBe(origin);
   });
 });

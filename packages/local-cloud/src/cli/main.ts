@@ -1,9 +1,10 @@
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Fleet, startLocalFleet } from '@iot/device-simulator';
 import { resolveOutputsOffline } from '../cloudformation';
-import { packageServices } from '../compose';
+import { PackagingError, packageServices } from '../compose';
+import { DashboardBuildError, ensureDashboardBuild } from '../dashboard';
 import {
   DEFAULT_API_PORT,
   DEFAULT_EDGE_PORT,
@@ -17,6 +18,7 @@ import {
 import { PortInUseError } from '../runtime/ports';
 import { formatStartupReport } from '../runtime/stack-summary';
 import { localCloudExtensions } from './extensions';
+import { deployedCounts, formatReadySummary } from './start-output';
 
 const USAGE = `Usage: iot-local <command> [options]
 
@@ -40,9 +42,12 @@ Options (start):
                                    env IOT_LOCAL_FIREHOSE_BUFFER_SECONDS)
   --window-seconds <s>             Cap tumbling windows of stream event sources at s seconds (default: as the
                                    templates say; env IOT_LOCAL_WINDOW_SECONDS)
-  --quiet                          Function logs only to <data-dir>/logs/, not to the console
+  --logs                           Function logs on the console too (always in <data-dir>/logs/)
+  --quiet                          Function logs only to <data-dir>/logs/ (the default)
   --devices <n>                    Simulated devices (sim-001 ...) registered to the demo user (default 3)
   --no-simulator                   No simulated devices
+  --no-dashboard                   Do not build or serve the dashboard (served at <edge>/dashboard/ otherwise)
+  --verbose                        Also list what each deployed stack holds
 
 Options (both):
   --stage <name>   Stage (default: local; env IOT_LOCAL_STAGE)
@@ -135,9 +140,14 @@ interface StartOptions {
   plainMqtt: boolean;
   dataDir?: string;
   reset: boolean;
-  quiet: boolean;
+  /** Function logs on the console too, not only in the data folder. */
+  logs: boolean;
   /** Simulated devices to run once the cloud is ready (0: none). */
   devices: number;
+  /** Build (when stale) and serve the dashboard. */
+  dashboard: boolean;
+  /** Also list what each stack holds. */
+  verbose: boolean;
   timing: LocalTiming;
 }
 
@@ -167,6 +177,24 @@ async function startCommand(options: StartOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const started = Date.now();
+  console.log(`Starting the local cloud (stage ${options.stage})`);
+  const column = (name: string) => `  ${name.padEnd(22)}`;
+  let dashboardDist: string | undefined;
+  if (options.dashboard) {
+    const building = Date.now();
+    const build = await ensureDashboardBuild({
+      root: options.root,
+      force: options.force,
+      onBuilding: () => process.stdout.write(`${column('dashboard')}building...`),
+    });
+    console.log(
+      build.built
+        ? ` built in ${((Date.now() - building) / 1000).toFixed(1)} s`
+        : `${column('dashboard')}build unchanged, reused`,
+    );
+    dashboardDist = build.distDir;
+  }
+  let packagingSince = 0;
   try {
     cloud = await startLocalCloud({
       root: options.root,
@@ -182,57 +210,72 @@ async function startCommand(options: StartOptions): Promise<number> {
       plainMqtt: options.plainMqtt,
       forcePackage: options.force,
       timing: options.timing,
-      extensions: localCloudExtensions(),
+      extensions: localCloudExtensions({ dashboardDist }),
       signal: aborter.signal,
-      ...(options.quiet ? { functionLogs: false as const } : {}),
+      // The simulated fleet makes functions log several lines a second: on the console only when asked for.
+      ...(options.logs ? {} : { functionLogs: false as const }),
       onProgress: (event) => {
-        if (event.type === 'listening') console.log(`Local cloud starting; edge endpoint ${event.endpoints.edge}`);
-        else if (event.type === 'packaging') process.stdout.write(`  ${event.service.padEnd(22)} packaging...`);
-        else if (event.type === 'packaged') console.log(event.reused ? ' unchanged, reused' : ' packaged');
+        if (event.type === 'packaging') {
+          packagingSince = Date.now();
+          process.stdout.write(`${column(event.service)}packaging...`);
+        } else if (event.type === 'packaged') {
+          const seconds = ((Date.now() - packagingSince) / 1000).toFixed(1);
+          process.stdout.write(event.reused ? ' unchanged, reused' : ` packaged in ${seconds} s`);
+          process.stdout.write(' · deploying...');
+        } else if (event.type === 'deployed') {
+          console.log(` deployed: ${deployedCounts(event.stack)}`);
+        }
       },
     });
   } catch (error) {
     if (aborter.signal.aborted) return 0;
+    // The line of the service that failed is still open.
+    if (packagingSince) process.stdout.write(' failed\n');
     throw error;
   }
-  console.log('');
-  console.log(
-    formatStartupReport({
-      endpoints: Object.fromEntries(Object.entries(cloud.endpoints).filter(([, url]) => url !== undefined)) as Record<
-        string,
-        string
-      >,
-      stacks: cloud.stacks,
-      stage: cloud.stage,
-      seconds: (Date.now() - started) / 1000,
-      dataDir: cloud.dataDir,
-    }),
-  );
-  console.log(
-    `\nDevices connect to ${cloud.endpoints.mqttTls} with the certificate POST /devices returns; trust ${cloud.endpoints.edge}/_local/iot (caCertificatePem)${cloud.endpoints.mqtt ? `; ${cloud.endpoints.mqtt} is plain MQTT for development only` : ''}.`,
-  );
-  const demo = await demoToken(cloud.endpoints.edge);
-  if (demo) {
+  if (options.verbose) {
+    console.log('');
     console.log(
-      `\nDemo user "demo", a fleet operator (valid 12 h; other users: POST ${cloud.endpoints.edge}/_local/cognito/tokens {"username":"..."}):`,
+      formatStartupReport({
+        endpoints: Object.fromEntries(Object.entries(cloud.endpoints).filter(([, url]) => url !== undefined)) as Record<
+          string,
+          string
+        >,
+        stacks: cloud.stacks,
+        stage: cloud.stage,
+        seconds: (Date.now() - started) / 1000,
+        dataDir: cloud.dataDir,
+      }),
     );
-    console.log(`  export TOKEN=${demo}`);
-    console.log(`  curl -H "Authorization: Bearer $TOKEN" ${cloud.endpoints.api}/devices`);
   }
+  const demo = await demoToken(cloud.endpoints.edge);
   let fleet: Fleet | undefined;
+  const fleetWarnings: string[] = [];
   if (options.devices > 0 && demo && cloud.endpoints.mqtt) {
-    // A simulator failure is logged and leaves the cloud serving.
+    process.stdout.write(`${column('simulator')}registering and connecting ${options.devices} devices...`);
+    // A simulator failure is reported and leaves the cloud serving.
     fleet = await startLocalFleet({
       mqttUrl: cloud.endpoints.mqtt,
       apiUrl: cloud.endpoints.api,
       token: demo,
       dataDir: cloud.dataDir,
       devices: options.devices,
-      log: { info: (message) => console.log(`\n${message}`), warn: (message) => console.warn(message) },
+      log: { info: () => {}, warn: (message) => void fleetWarnings.push(message) },
     });
+    console.log(fleet ? ' running' : ' failed');
+    for (const warning of fleetWarnings) console.warn(`  ${warning}`);
   }
+  console.log('');
   console.log(
-    `\nReady. Point AWS SDKs and the AWS CLI at it with AWS_ENDPOINT_URL=${cloud.endpoints.edge} (any credentials). Ctrl-C stops.`,
+    formatReadySummary({
+      endpoints: cloud.endpoints,
+      stage: cloud.stage,
+      dataDir: cloud.dataDir,
+      seconds: (Date.now() - started) / 1000,
+      token: demo,
+      devices: fleet ? fleet.devices.map((device) => device.deviceId) : [],
+      ...(options.logs ? {} : { logsDir: join(cloud.dataDir, 'logs') }),
+    }),
   );
 
   await stopping;
@@ -261,6 +304,12 @@ async function demoToken(edge: string): Promise<string | undefined> {
   return body.token;
 }
 
+/** A module that is not installed (a fresh clone without `pnpm install`, or a stale one). */
+function isMissingDependency(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND';
+}
+
 async function main(argv: string[]): Promise<number> {
   const env = process.env;
   const { values, positionals } = parseArgs({
@@ -283,8 +332,11 @@ async function main(argv: string[]): Promise<number> {
       'firehose-buffer-seconds': { type: 'string', default: env.IOT_LOCAL_FIREHOSE_BUFFER_SECONDS },
       'window-seconds': { type: 'string', default: env.IOT_LOCAL_WINDOW_SECONDS },
       quiet: { type: 'boolean', default: false },
+      logs: { type: 'boolean', default: false },
       devices: { type: 'string', default: '3' },
       'no-simulator': { type: 'boolean', default: false },
+      'no-dashboard': { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -312,8 +364,10 @@ async function main(argv: string[]): Promise<number> {
         plainMqtt: !values['no-plain-mqtt'],
         dataDir: values['data-dir'] ? resolve(values['data-dir']) : undefined,
         reset: values.reset,
-        quiet: values.quiet,
+        logs: values.logs && !values.quiet,
         devices: values['no-simulator'] ? 0 : simulatedDevices(values.devices),
+        dashboard: !values['no-dashboard'],
+        verbose: values.verbose,
         timing: {
           ...(firehoseSeconds !== undefined ? { firehoseBufferIntervalMs: firehoseSeconds * 1000 } : {}),
           ...(windowSeconds !== undefined ? { tumblingWindowSeconds: Math.max(1, Math.round(windowSeconds)) } : {}),
@@ -332,8 +386,17 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof UsageError) console.error(`${error.message}\n\nSee iot-local --help.`);
-    else if (error instanceof PortInUseError) console.error(error.message);
-    else console.error(`\n${error instanceof Error ? error.message : String(error)}`);
+    else if (error instanceof PortInUseError || error instanceof DashboardBuildError)
+      console.error(`\n${error.message}`);
+    else if (error instanceof PackagingError) {
+      console.error(
+        `\n${error.message}\n\nFix the service, then start again; \`pnpm run package\` packages the services alone.`,
+      );
+    } else if (isMissingDependency(error)) {
+      console.error(
+        `\n${error instanceof Error ? error.message : String(error)}\n\nA dependency is missing: run pnpm install, then start again.`,
+      );
+    } else console.error(`\n${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   },
 );

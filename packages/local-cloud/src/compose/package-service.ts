@@ -24,11 +24,12 @@ const IGNORED = new Set(['node_modules', PACKAGE_DIR, '.esbuild', 'tests', '.loc
 /** Build output of `tsc -b` (rewritten by every type check), not part of a bundle. */
 const IGNORED_SUFFIXES = ['.tsbuildinfo'];
 
-async function* sourceFiles(dir: string): AsyncGenerator<string> {
+/** The files under `dir` that make up a build: output folders, dependencies and tests left out. */
+export async function* sourceFiles(dir: string, ignored: ReadonlySet<string> = IGNORED): AsyncGenerator<string> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (IGNORED.has(entry.name) || IGNORED_SUFFIXES.some((suffix) => entry.name.endsWith(suffix))) continue;
+    if (ignored.has(entry.name) || IGNORED_SUFFIXES.some((suffix) => entry.name.endsWith(suffix))) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* sourceFiles(path);
+    if (entry.isDirectory()) yield* sourceFiles(path, ignored);
     else if (entry.isFile()) yield path;
   }
 }

@@ -7,6 +7,9 @@ import { type AwsService, AwsServiceError, DEFAULT_REGION, type EdgeRequest, LOC
 /** What `/_local/...` routes answer; the local cloud mounts health and tooling there. */
 export type LocalRoute = (request: EdgeRequest) => Promise<{ status: number; body: unknown }>;
 
+/** A plain HTTP handler served under a path (a static site such as the dashboard). */
+export type SiteHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 export interface EdgeServerOptions {
   host?: string;
   port?: number;
@@ -19,6 +22,8 @@ export interface EdgeServer {
   readonly server: Server;
   /** Adds or replaces the service answering a signing name. */
   register(service: AwsService): void;
+  /** Serves `path` and everything below it (`/dashboard`, `/dashboard/...`) with `handler`, unsigned. */
+  mount(path: string, handler: SiteHandler): void;
   close(): Promise<void>;
 }
 
@@ -87,8 +92,19 @@ function replaying(socket: Socket, first: Buffer): Duplex {
 export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer> {
   const services = new Map(options.services.map((s) => [s.signingName, s]));
   const localRoutes = options.localRoutes ?? {};
+  const sites = new Map<string, SiteHandler>();
+
+  const siteOf = (url: string | undefined): SiteHandler | undefined => {
+    const path = (url ?? '/').split('?', 1)[0] ?? '/';
+    for (const [prefix, handler] of sites) {
+      if (path === prefix || path.startsWith(`${prefix}/`)) return handler;
+    }
+    return undefined;
+  };
 
   const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const site = siteOf(req.url);
+    if (site) return site(req, res);
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://edge');
       // The raw path, not URL.pathname: that resolves `.` and `..` segments, which are part of S3 object keys.
@@ -175,6 +191,9 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     server,
     register(service) {
       services.set(service.signingName, service);
+    },
+    mount(path, handler) {
+      sites.set(path.replace(/\/+$/, ''), handler);
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -4,8 +4,13 @@
  */
 import { connectAsync, type IPublishPacket, type MqttClient } from 'mqtt';
 
-/** The dashboard's origin: the `dashboardOrigin` param's default, which the local stage keeps. */
+/** An origin a dashboard runs at (the Vite dev server's). */
 export const DASHBOARD_ORIGIN = 'http://localhost:5173';
+/**
+ * What the local stage allows: any origin (its `dashboardOrigin` param is `*`), since the local cloud serves the
+ * dashboard on whatever edge port it is given.
+ */
+export const ALLOWED_ORIGIN = '*';
 
 /** A user of the app with an ID token of the deployed user pool. */
 export interface AppUser {

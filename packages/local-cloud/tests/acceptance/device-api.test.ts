@@ -21,6 +21,7 @@ import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-d
 import { buildOpenApiDocument } from '@iot/types';
 import type { LocalCloud } from '../../src/local-cloud';
 import {
+  ALLOWED_ORIGIN,
   type ApiAnswer,
   type AppUser,
   DASHBOARD_ORIGIN,
@@ -78,7 +79,7 @@ function expectProblem(answer: ApiAnswer<unknown>, status: number, type: string)
   }).toEqual({
     status,
     contentType: status === 401 ? 'application/json' : expect.stringMatching(/^application\/problem\+json/),
-    origin: DASHBOARD_ORIGIN,
+    origin: ALLOWED_ORIGIN,
   });
   expect(answer.body).toMatchObject({
     type: `https://iot-backend.dev/problems/${type}`,
@@ -159,7 +160,7 @@ describe('registering devices: POST /devices', () => {
     // Assess
     expect(first.status).toBe(201);
     expect(first.headers.get('location')).toBe(`/devices/${deviceId}`);
-    expect(first.headers.get('access-control-allow-origin')).toBe(DASHBOARD_ORIGIN);
+    expect(first.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
     const { certificate, mqtt, ...device } = first.body as Json & { certificate: Json; mqtt: Json };
     expect(device).toEqual({
       ...registration,
@@ -707,7 +708,7 @@ describe('the API document and the browser', () => {
 
     // Assess
     expect(answer.status).toBe(200);
-    expect(answer.headers.get('access-control-allow-origin')).toBe(DASHBOARD_ORIGIN);
+    expect(answer.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
     const { servers, ...document } = answer.body;
     expect(servers).toEqual([{ url: cloud.endpoints.api }]);
     expect(document).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument())));
@@ -746,7 +747,7 @@ describe('the API document and the browser', () => {
       [commands, 'POST'],
     ] as const) {
       expect(answer.status).toBe(200);
-      expect(answer.headers.get('access-control-allow-origin')).toBe(DASHBOARD_ORIGIN);
+      expect(answer.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
       expect(answer.headers.get('access-control-allow-methods')?.split(',')).toContain(method);
       const allowed = (answer.headers.get('access-control-allow-headers') ?? '').toLowerCase().split(',');
       expect(allowed).toEqual(expect.arrayContaining(['content-type', 'authorization', 'idempotency-key', 'if-match']));
@@ -792,7 +793,7 @@ describe('disconnecting and deleting', () => {
     // Assess
     expect(deleted.status).toBe(204);
     expect(deleted.text).toBe('');
-    expect(deleted.headers.get('access-control-allow-origin')).toBe(DASHBOARD_ORIGIN);
+    expect(deleted.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
     expectProblem(again, 404, 'not-found');
     expectProblem(await api(`/devices/${deviceId}`, { as: alice }), 404, 'not-found');
     expect(await errorOf(describeThing(deviceId))).toBe('ResourceNotFoundException');

@@ -36,11 +36,16 @@ export interface StartedCloud {
 
 /**
  * Starts the local cloud as `pnpm start` does, on free ports and a data folder of its own (or the one given), with
- * `options` over those. `onLog` receives every line the cloud would print (its info and warnings).
+ * `options` over those. `onLog` receives every line the cloud would print (its info and warnings); with
+ * `dashboardDist`, it serves that dashboard build at `/dashboard/` too.
  */
 export async function startCloud(
   dataDir?: string,
-  { onLog, ...options }: Partial<LocalCloudOptions> & { onLog?: (line: string) => void } = {},
+  {
+    onLog,
+    dashboardDist,
+    ...options
+  }: Partial<LocalCloudOptions> & { onLog?: (line: string) => void; dashboardDist?: string } = {},
 ): Promise<StartedCloud> {
   const folder = dataDir ?? (await mkdtemp(join(tmpdir(), 'iot-local-acceptance-')));
   const warnings: string[] = [];
@@ -53,7 +58,7 @@ export async function startCloud(
     mqttPort: 0,
     mqttTlsPort: 0,
     timing: FAST_TIMING,
-    extensions: localCloudExtensions(),
+    extensions: localCloudExtensions({ dashboardDist }),
     functionLogs: false,
     logger: {
       info: (message) => onLog?.(message),

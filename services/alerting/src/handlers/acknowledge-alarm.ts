@@ -1,4 +1,5 @@
 import {
+  cors,
   createLogger,
   type DeviceOwners,
   deviceOwnerOnly,
@@ -22,6 +23,8 @@ import { actingUser, mapAlertingError } from './http-support';
 export interface AcknowledgeAlarmDependencies {
   /** Who owns which device: only the owner may use the route. */
   owners: Pick<DeviceOwners, 'ownershipOf'>;
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   alarms: Pick<AlarmStore, 'get' | 'save'>;
   logger: Logger;
   now?: () => number;
@@ -34,11 +37,13 @@ export interface AcknowledgeAlarmDependencies {
  */
 export function createAcknowledgeAlarmHandler({
   owners,
+  corsOrigin,
   alarms,
   logger,
   now = Date.now,
 }: AcknowledgeAlarmDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger, mapError: mapAlertingError }))
     .use(deviceOwnerOnly(owners))
     .handler(async (event) => {
@@ -57,6 +62,7 @@ const built = once(() => {
     owners: new DynamoDbDeviceOwners(documents, config.DEVICES_TABLE_NAME),
     alarms: new DynamoDbAlarmStore(documents, config.ALARMS_TABLE_NAME),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  cors,
   createLogger,
   type DeviceOwners,
   deviceOwnerOnly,
@@ -20,6 +21,8 @@ import { deleteDeviceThresholds, type ThresholdStore } from '../domain/threshold
 export interface DeleteDeviceThresholdsDependencies {
   /** Who owns which device: only the owner may use the route. */
   owners: Pick<DeviceOwners, 'ownershipOf'>;
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   thresholds: ThresholdStore;
   logger: Logger;
 }
@@ -30,10 +33,12 @@ export interface DeleteDeviceThresholdsDependencies {
  */
 export function createDeleteDeviceThresholdsHandler({
   owners,
+  corsOrigin,
   thresholds,
   logger,
 }: DeleteDeviceThresholdsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger }))
     .use(deviceOwnerOnly(owners))
     .handler(async (event) => {
@@ -53,6 +58,7 @@ const built = once(() => {
       consistentRead: true,
     }),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  cors,
   createLogger,
   type DeviceOwners,
   deviceOwnerOnly,
@@ -25,6 +26,8 @@ export const DEFAULT_HISTORY_PAGE = 50;
 export interface GetDeviceAlarmHistoryDependencies {
   /** Who owns which device: only the owner may use the route. */
   owners: Pick<DeviceOwners, 'ownershipOf'>;
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   history: Pick<AlarmHistoryStore, 'listByDevice'>;
   logger: Logger;
 }
@@ -33,8 +36,14 @@ export interface GetDeviceAlarmHistoryDependencies {
  * `GET /devices/{deviceId}/alarms/history?from&to&limit&nextToken`: the changes of state of the device's alarms,
  * newest first, between `from` and `to` (milliseconds, inclusive; default: all that are kept).
  */
-export function createGetDeviceAlarmHistoryHandler({ owners, history, logger }: GetDeviceAlarmHistoryDependencies) {
+export function createGetDeviceAlarmHistoryHandler({
+  owners,
+  corsOrigin,
+  history,
+  logger,
+}: GetDeviceAlarmHistoryDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger, mapError: mapAlertingError }))
     .use(deviceOwnerOnly(owners))
     .handler(async (event) => {
@@ -54,6 +63,7 @@ const built = once(() => {
     // Reads only: the retention matters to writers.
     history: new DynamoDbAlarmHistoryStore(documents, config.ALARM_HISTORY_TABLE_NAME, 1),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

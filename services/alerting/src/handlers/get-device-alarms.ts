@@ -1,4 +1,5 @@
 import {
+  cors,
   createLogger,
   type DeviceOwners,
   deviceOwnerOnly,
@@ -20,13 +21,16 @@ import type { AlarmStore } from '../domain/ports';
 export interface GetDeviceAlarmsDependencies {
   /** Who owns which device: only the owner may use the route. */
   owners: Pick<DeviceOwners, 'ownershipOf'>;
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   alarms: Pick<AlarmStore, 'listByDevice'>;
   logger: Logger;
 }
 
 /** `GET /devices/{deviceId}/alarms`: the current alarm of each metric of the device that has been evaluated. */
-export function createGetDeviceAlarmsHandler({ owners, alarms, logger }: GetDeviceAlarmsDependencies) {
+export function createGetDeviceAlarmsHandler({ owners, corsOrigin, alarms, logger }: GetDeviceAlarmsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger }))
     .use(deviceOwnerOnly(owners))
     .handler(async (event) => {
@@ -43,6 +47,7 @@ const built = once(() => {
     owners: new DynamoDbDeviceOwners(documents, config.DEVICES_TABLE_NAME),
     alarms: new DynamoDbAlarmStore(documents, config.ALARMS_TABLE_NAME),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

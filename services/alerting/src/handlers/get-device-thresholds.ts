@@ -1,4 +1,5 @@
 import {
+  cors,
   createLogger,
   type DeviceOwners,
   deviceOwnerOnly,
@@ -20,13 +21,21 @@ import { describeThresholds, type ThresholdStore } from '../domain/thresholds';
 export interface GetDeviceThresholdsDependencies {
   /** Who owns which device: only the owner may use the route. */
   owners: Pick<DeviceOwners, 'ownershipOf'>;
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   thresholds: ThresholdStore;
   logger: Logger;
 }
 
 /** `GET /devices/{deviceId}/thresholds`: the device's own rules, and the fleet defaults for its other metrics. */
-export function createGetDeviceThresholdsHandler({ owners, thresholds, logger }: GetDeviceThresholdsDependencies) {
+export function createGetDeviceThresholdsHandler({
+  owners,
+  corsOrigin,
+  thresholds,
+  logger,
+}: GetDeviceThresholdsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger }))
     .use(deviceOwnerOnly(owners))
     .handler(async (event) => {
@@ -44,6 +53,7 @@ const built = once(() => {
       consistentRead: true,
     }),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

@@ -1,5 +1,6 @@
 import {
   callerOf,
+  cors,
   createLogger,
   type DeviceOwners,
   json,
@@ -24,6 +25,8 @@ export const DEFAULT_ALARMS_PAGE = 50;
 export interface ListAlarmsDependencies {
   /** Who owns which device: the caller sees the alarms of their own devices only. */
   owners: Pick<DeviceOwners, 'devicesOf'>;
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   alarms: Pick<AlarmStore, 'listByState'>;
   logger: Logger;
 }
@@ -34,8 +37,9 @@ export interface ListAlarmsDependencies {
  * `nextToken`. The page is read from the fleet's index and the alarms of other users' devices left out, so one request
  * costs the index page plus one query of the caller's devices (the devices table's `byOwner` index).
  */
-export function createListAlarmsHandler({ owners, alarms, logger }: ListAlarmsDependencies) {
+export function createListAlarmsHandler({ owners, corsOrigin, alarms, logger }: ListAlarmsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger, mapError: mapAlertingError }))
     .handler(async (event) => {
       const caller = callerOf(event);
@@ -56,6 +60,7 @@ const built = once(() => {
     owners: new DynamoDbDeviceOwners(documents, config.DEVICES_TABLE_NAME),
     alarms: new DynamoDbAlarmStore(documents, config.ALARMS_TABLE_NAME),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

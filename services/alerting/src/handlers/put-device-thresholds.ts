@@ -1,4 +1,5 @@
 import {
+  cors,
   createLogger,
   type DeviceOwners,
   deviceOwnerOnly,
@@ -21,6 +22,8 @@ import { replaceDeviceThresholds, type ThresholdStore } from '../domain/threshol
 export interface PutDeviceThresholdsDependencies {
   /** Who owns which device: only the owner may use the route. */
   owners: Pick<DeviceOwners, 'ownershipOf'>;
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   thresholds: ThresholdStore;
   logger: Logger;
   now?: () => number;
@@ -32,11 +35,13 @@ export interface PutDeviceThresholdsDependencies {
  */
 export function createPutDeviceThresholdsHandler({
   owners,
+  corsOrigin,
   thresholds,
   logger,
   now = Date.now,
 }: PutDeviceThresholdsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger }))
     .use(deviceOwnerOnly(owners))
     .handler(async (event) => {
@@ -57,6 +62,7 @@ const built = once(() => {
       consistentRead: true,
     }),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

@@ -1,5 +1,6 @@
 import {
   callerOf,
+  cors,
   createLogger,
   FLEET_OPERATORS_GROUP,
   json,
@@ -18,6 +19,8 @@ import { loadApiConfig } from '../config';
 import { replaceFleetThresholds, type ThresholdStore } from '../domain/thresholds';
 
 export interface PutFleetThresholdsDependencies {
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   thresholds: ThresholdStore;
   logger: Logger;
   now?: () => number;
@@ -29,11 +32,13 @@ export interface PutFleetThresholdsDependencies {
  * only members of the fleet operators group may change them (403 for anyone else, before the body is read).
  */
 export function createPutFleetThresholdsHandler({
+  corsOrigin,
   thresholds,
   logger,
   now = Date.now,
 }: PutFleetThresholdsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger }))
     .handler(async (event) => {
       const caller = callerOf(event);
@@ -52,6 +57,7 @@ const built = once(() => {
       consistentRead: true,
     }),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  cors,
   createLogger,
   type DeviceOwners,
   deviceOwnerOnly,
@@ -23,14 +24,23 @@ import { mapQueryError, windowQueryOf } from './metrics-query-http';
 export interface GetDeviceMetricsDependencies {
   /** Who owns which device: only the owner may read its metrics. */
   owners: Pick<DeviceOwners, 'ownershipOf'>;
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   store: Pick<WindowPartsReader, 'readDeviceParts'>;
   logger: Logger;
   now?: () => number;
 }
 
 /** `GET /devices/{deviceId}/metrics?metric&from&to&limit&nextToken`: the device's windows in a time range. */
-export function createGetDeviceMetricsHandler({ owners, store, logger, now = Date.now }: GetDeviceMetricsDependencies) {
+export function createGetDeviceMetricsHandler({
+  owners,
+  corsOrigin,
+  store,
+  logger,
+  now = Date.now,
+}: GetDeviceMetricsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger, mapError: mapQueryError }))
     .use(deviceOwnerOnly(owners))
     .handler(async (event) => {
@@ -47,6 +57,7 @@ const built = once(() => {
     owners: new DynamoDbDeviceOwners(documents, config.DEVICES_TABLE_NAME),
     store: new DynamoDbWindowMetricsStore(documents, config.METRICS_TABLE_NAME, config.METRICS_RETENTION_DAYS),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

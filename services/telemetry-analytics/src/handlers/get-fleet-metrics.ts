@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   callerOf,
+  cors,
   createLogger,
   FLEET_OPERATORS_GROUP,
   json,
@@ -20,6 +21,8 @@ import { queryFleetWindows, type WindowPartsReader } from '../domain/query-windo
 import { mapQueryError, windowQueryOf } from './metrics-query-http';
 
 export interface GetFleetMetricsDependencies {
+  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
+  corsOrigin?: string;
   store: Pick<WindowPartsReader, 'readFleetParts'>;
   logger: Logger;
   now?: () => number;
@@ -29,8 +32,14 @@ export interface GetFleetMetricsDependencies {
  * `GET /fleet/metrics?metric&from&to&limit&nextToken`: the fleet's windows in a time range, per metric. They aggregate
  * every user's devices: only members of the fleet operators group may read them (403 for anyone else).
  */
-export function createGetFleetMetricsHandler({ store, logger, now = Date.now }: GetFleetMetricsDependencies) {
+export function createGetFleetMetricsHandler({
+  corsOrigin,
+  store,
+  logger,
+  now = Date.now,
+}: GetFleetMetricsDependencies) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(cors({ origin: corsOrigin ?? '' }))
     .use(problemDetails({ logger, mapError: mapQueryError }))
     .handler(async (event) => {
       requireGroup(callerOf(event), FLEET_OPERATORS_GROUP, "Reading the fleet's metrics");
@@ -45,6 +54,7 @@ const built = once(() => {
   return createGetFleetMetricsHandler({
     store: new DynamoDbWindowMetricsStore(documents, config.METRICS_TABLE_NAME, config.METRICS_RETENTION_DAYS),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
+    corsOrigin: config.CORS_ALLOWED_ORIGIN,
   });
 });
 

@@ -1,0 +1,2 @@
+export * from './dashboard-build';
+export * from './dashboard-site';
