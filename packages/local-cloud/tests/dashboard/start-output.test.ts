@@ -4,6 +4,7 @@ const ENDPOINTS = {
   edge: 'http://127.0.0.1:4566',
   api: 'http://127.0.0.1:3000/local',
   health: 'http://127.0.0.1:4566/_local/health',
+  mqttTls: 'mqtts://127.0.0.1:8883',
   mqtt: 'mqtt://127.0.0.1:1883',
   mqttWebSocket: 'ws://127.0.0.1:4566/mqtt',
   dashboard: 'http://127.0.0.1:4566/dashboard/',
@@ -26,7 +27,10 @@ describe('the summary pnpm start prints once ready', () => {
     expect(text).toMatch(/^Ready in 6\.2 s: stage local, data in \/repo\/\.local/);
     expect(text).toMatch(/Dashboard +http:\/\/127\.0\.0\.1:4566\/dashboard\//);
     expect(text).toMatch(/REST API +http:\/\/127\.0\.0\.1:3000\/local/);
-    expect(text).toMatch(/MQTT +mqtt:\/\/127\.0\.0\.1:1883 +WebSocket ws:\/\/127\.0\.0\.1:4566\/mqtt/);
+    expect(text).toMatch(/MQTT \(TLS\) +mqtts:\/\/127\.0\.0\.1:8883 +the device certificate POST \/devices returns/);
+    expect(text).toMatch(
+      /MQTT +mqtt:\/\/127\.0\.0\.1:1883 +plain, development only; WebSocket ws:\/\/127\.0\.0\.1:4566\/mqtt/,
+    );
     expect(text).toMatch(/Edge +http:\/\/127\.0\.0\.1:4566 +AWS_ENDPOINT_URL/);
     expect(text).toContain('export TOKEN=header.payload.signature');
     expect(text).toContain('mosquitto_pub -h 127.0.0.1 -p 1883 -q 1 -t devices/sim-001/telemetry -m ');
