@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type FleetStats, fleetDeviceIds } from '@iot/device-simulator';
+import type { FleetStats } from '@iot/device-simulator';
 import type { LocalCloud } from '@iot/local-cloud';
 import { edgeClientConfig, PIPELINE_TIMING, startBenchCloud } from './bench-cloud';
 import { type BenchResult, machine, type SummaryRow } from './results';
+import { soakDeviceIds } from './soak-devices';
 import type { SoakFleetMessage, SoakFleetOptions } from './soak-fleet';
 import { linearTrend, ratio } from './stats';
 
@@ -275,7 +276,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
     errorSamples = final.errorSamples;
 
     // Accounting: every acknowledged message evaluated, aggregated and archived, and nothing in an error destination.
-    const deviceIds = fleetDeviceIds(options.devices, prefix);
+    const deviceIds = soakDeviceIds(prefix, options.devices);
     const bucket = cloud.deployed['telemetry-analytics']?.outputs.RawArchiveBucketName as string;
     let evaluated = 0;
     let aggregated = 0;

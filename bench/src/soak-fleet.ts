@@ -1,7 +1,8 @@
 // The soak benchmark's device fleet, in a process of its own so that the local cloud's memory is measured alone.
 // Started by soak-bench.ts through `fork` with a JSON argument; reports its counters over IPC every `reportMs`,
 // and on 'stop' stops publishing, disconnects and sends its final counters.
-import { type DeviceEvent, type FleetStats, startFleet } from '@iot/device-simulator';
+import { type DeviceEvent, type Fleet, type FleetStats, startFleet } from '@iot/device-simulator';
+import { CONNECT_ATTEMPTS, combine, groupPrefix, groupSizes } from './soak-devices';
 
 export interface SoakFleetOptions {
   url: string;
@@ -29,16 +30,31 @@ async function run(options: SoakFleetOptions): Promise<void> {
   const onEvent = (event: DeviceEvent) => {
     if (event.type === 'error' && errorSamples.size < 10) errorSamples.add(`${event.deviceId}: ${event.message}`);
   };
-  const fleet = await startFleet({
-    url: options.url,
-    devices: options.devices,
-    intervalSeconds: options.intervalSeconds,
-    prefix: options.prefix,
-    ruleName: options.ruleName,
-    // No threshold is set for these devices: excursions would change nothing but the numbers.
-    excursionProbability: 0,
-    onEvent,
-  });
+  // Connected a group at a time, each tried again if the broker is too busy to answer within the connect timeout.
+  const groups: Fleet[] = [];
+  for (const [group, size] of groupSizes(options.devices).entries()) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        groups.push(
+          await startFleet({
+            url: options.url,
+            devices: size,
+            intervalSeconds: options.intervalSeconds,
+            prefix: groupPrefix(options.prefix, group),
+            ruleName: options.ruleName,
+            seed: group + 1,
+            // No threshold is set for these devices: excursions would change nothing but the numbers.
+            excursionProbability: 0,
+            onEvent,
+          }),
+        );
+        break;
+      } catch (error) {
+        if (attempt === CONNECT_ATTEMPTS) throw error;
+      }
+    }
+  }
+  const fleet = combine(groups);
   send({ type: 'started', stats: fleet.stats() });
   const timer = setInterval(() => {
     send({ type: 'stats', stats: fleet.stats(), rssBytes: process.memoryUsage().rss, errorSamples: [...errorSamples] });
