@@ -55,6 +55,8 @@ interface MemorySample {
   heapTotalMiB: number;
   externalMiB: number;
   published: number;
+  /** Asynchronous invocations accepted by the local Lambda and not done yet (the evaluate function's backlog). */
+  asyncBacklog: number;
   connected: number;
   fleetErrors: number;
 }
@@ -252,6 +254,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
         heapTotalMiB: mib(memory.heapTotal),
         externalMiB: mib(memory.external),
         published: latest?.messagesSent ?? 0,
+        asyncBacklog: cloud.services.lambda.pendingAsyncInvocations(),
         connected: latest?.connected ?? 0,
         fleetErrors: latest?.errors ?? 0,
       });
@@ -266,7 +269,8 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
         const last = samples.at(-1) as MemorySample;
         console.log(
           `soak: ${Math.round(last.t)} s, ${last.published} published (${Math.round(last.published / last.t)}/s), ` +
-            `${last.connected} connected, ${last.fleetErrors} errors, RSS ${last.rssMiB} MiB, heap ${last.heapUsedMiB} MiB`,
+            `${last.connected} connected, ${last.fleetErrors} errors, RSS ${last.rssMiB} MiB, heap ${last.heapUsedMiB} MiB, ` +
+            `${last.asyncBacklog} async invocations pending`,
         );
       }
     }
