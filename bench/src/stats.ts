@@ -23,3 +23,35 @@ export function ratio(subject: number, baseline: number): number {
   if (!Number.isFinite(subject) || !Number.isFinite(baseline) || baseline === 0) return Number.NaN;
   return Math.round((subject / baseline) * 1000) / 1000;
 }
+
+/** A least-squares line through points: y = intercept + slope * x, with its coefficient of determination. */
+export interface LinearTrend {
+  slope: number;
+  intercept: number;
+  /** R²: the share of the variance of y the line explains (0..1); NaN when y does not vary. */
+  r2: number;
+  points: number;
+}
+
+/** The least-squares line through the points. NaN slope for fewer than two distinct x. */
+export function linearTrend(points: readonly { x: number; y: number }[]): LinearTrend {
+  const n = points.length;
+  const meanX = points.reduce((sum, p) => sum + p.x, 0) / n;
+  const meanY = points.reduce((sum, p) => sum + p.y, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (const { x, y } of points) {
+    sxx += (x - meanX) ** 2;
+    sxy += (x - meanX) * (y - meanY);
+    syy += (y - meanY) ** 2;
+  }
+  if (n < 2 || sxx === 0) return { slope: Number.NaN, intercept: Number.NaN, r2: Number.NaN, points: n };
+  const slope = sxy / sxx;
+  return {
+    slope,
+    intercept: meanY - slope * meanX,
+    r2: syy === 0 ? Number.NaN : (sxy * sxy) / (sxx * syy),
+    points: n,
+  };
+}

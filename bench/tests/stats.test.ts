@@ -1,4 +1,4 @@
-import { median, percentile, ratio } from '../src/stats';
+import { linearTrend, median, percentile, ratio } from '../src/stats';
 
 describe('percentile', () => {
   it('takes the nearest rank', () => {
@@ -30,5 +30,37 @@ describe('ratio', () => {
   it('divides and rounds to three decimals, NaN against a zero baseline', () => {
     expect(ratio(1, 3)).toBe(0.333);
     expect(ratio(1, 0)).toBeNaN();
+  });
+});
+
+describe('linearTrend', () => {
+  it('finds the line through points on a line', () => {
+    // Prepare
+    const points = [0, 1, 2, 3, 4].map((x) => ({ x, y: 10 + 2 * x }));
+
+    // Act
+    const trend = linearTrend(points);
+
+    // Assess
+    expect(trend.slope).toBeCloseTo(2);
+    expect(trend.intercept).toBeCloseTo(10);
+    expect(trend.r2).toBeCloseTo(1);
+  });
+
+  it('gives a flat slope and a low R² for noise around a level', () => {
+    // Prepare
+    const points = [0, 1, 2, 3, 4, 5].map((x) => ({ x, y: 100 + (x % 2 === 0 ? 1 : -1) }));
+
+    // Act
+    const trend = linearTrend(points);
+
+    // Assess
+    expect(Math.abs(trend.slope)).toBeLessThan(0.5);
+    expect(trend.r2).toBeLessThan(0.2);
+  });
+
+  it('is NaN without two distinct x', () => {
+    expect(linearTrend([{ x: 1, y: 2 }]).slope).toBeNaN();
+    expect(linearTrend([]).slope).toBeNaN();
   });
 });

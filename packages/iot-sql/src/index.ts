@@ -11,7 +11,7 @@
  */
 export type { BinaryOperator, Expression, Query, SelectItem, Statement } from './ast';
 export { type SourcePosition, SqlParseError } from './errors';
-export { parseSql } from './parser';
+export { MAX_EXPRESSION_DEPTH, parseSql } from './parser';
 export {
   type CompiledRule,
   type CompileOptions,

@@ -56,6 +56,12 @@ const PRECEDENCE: Record<string, number> = {
   '%': 6,
 };
 const NOT_PRECEDENCE = 3;
+/**
+ * How deep expressions may nest (brackets, operands, subqueries, attribute paths). The parser, the compiler and the
+ * evaluator recurse over the tree: without a bound, a rule of a few kilobytes of brackets would exhaust the stack
+ * instead of being refused with its position.
+ */
+export const MAX_EXPRESSION_DEPTH = 200;
 const UNARY_PRECEDENCE = 7;
 
 function isWordStart(c: number): boolean {
@@ -83,6 +89,8 @@ const ESCAPES: Record<string, string> = {
 class Parser {
   private readonly src: string;
   private pos: number;
+  /** How deep the expression being parsed sits in the tree. */
+  private depth = 0;
   tok: Token;
 
   constructor(src: string, start: number) {
@@ -332,18 +340,36 @@ class Parser {
   // ---- expressions -------------------------------------------------------------------------------
 
   parseExpression(minPrecedence: number): Expression {
-    let left = this.parsePrefix();
-    for (;;) {
-      const t = this.tok;
-      let op: string | undefined;
-      if (t.kind === 'punct') op = t.text;
-      else if (t.kind === 'word') op = t.text.toUpperCase();
-      const prec = op === undefined ? undefined : PRECEDENCE[op];
-      if (prec === undefined || prec < minPrecedence) return left;
-      this.advance();
-      const right = this.parseExpression(prec + 1);
-      const operator = (op === '!=' ? '<>' : op) as BinaryOperator;
-      left = { kind: 'binary', operator, left, right, offset: t.start };
+    const depth = this.depth;
+    this.deeper(this.tok);
+    try {
+      let left = this.parsePrefix();
+      for (;;) {
+        const t = this.tok;
+        let op: string | undefined;
+        if (t.kind === 'punct') op = t.text;
+        else if (t.kind === 'word') op = t.text.toUpperCase();
+        const prec = op === undefined ? undefined : PRECEDENCE[op];
+        if (prec === undefined || prec < minPrecedence) return left;
+        // Each operator of a chain (a + b + c ...) puts what came before one level deeper.
+        this.deeper(t);
+        this.advance();
+        const right = this.parseExpression(prec + 1);
+        const operator = (op === '!=' ? '<>' : op) as BinaryOperator;
+        left = { kind: 'binary', operator, left, right, offset: t.start };
+      }
+    } finally {
+      this.depth = depth;
+    }
+  }
+
+  /** One level deeper in the tree; refused past {@link MAX_EXPRESSION_DEPTH}, at the token that goes too deep. */
+  private deeper(t: Token): void {
+    this.depth += 1;
+    if (this.depth > MAX_EXPRESSION_DEPTH) {
+      throw new SqlParseError(this.src, t.start, {
+        message: `Expressions nest more than ${MAX_EXPRESSION_DEPTH} levels deep`,
+      });
     }
   }
 
@@ -366,11 +392,13 @@ class Parser {
     for (;;) {
       const t = this.tok;
       if (this.isPunct(t, '.')) {
+        this.deeper(t);
         this.advance();
         if (this.tok.kind !== 'word') this.fail('an attribute name after "."');
         const name = this.advance();
         e = { kind: 'member', object: e, property: name.text, offset: name.start };
       } else if (this.isPunct(t, '[')) {
+        this.deeper(t);
         this.advance();
         const index = this.parseExpression(1);
         this.expectPunct(']');

@@ -64,6 +64,25 @@ export function dependsOnList(resource: TemplateResource): string[] {
 }
 
 /**
+ * How deep a template's values may nest (objects, lists, intrinsic functions). Real templates stay within a few dozen
+ * levels; the deployer walks values recursively, so a deeper one is refused here, with where it is, rather than
+ * exhausting the stack.
+ */
+export const MAX_TEMPLATE_DEPTH = 100;
+
+/** Whether a JSON value nests deeper than `limit` levels (counted without recursion). */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
  * Checks the shape of a parsed template (as read from `cloudformation-template-update-stack.json`) and returns it
  * typed. Only the structure is checked here; references and intrinsics are checked when the stack is planned.
  */
@@ -90,6 +109,13 @@ export function parseTemplate(json: unknown, stackName: string): Template {
   }
   for (const section of ['Parameters', 'Conditions', 'Outputs', 'Mappings'] as const) {
     if (json[section] !== undefined && !isRecord(json[section])) fail(`${section} is not an object`);
+  }
+  for (const section of ['Resources', 'Parameters', 'Conditions', 'Outputs', 'Mappings'] as const) {
+    for (const [name, value] of Object.entries((json[section] ?? {}) as Record<string, unknown>)) {
+      if (nestsDeeperThan(value, MAX_TEMPLATE_DEPTH)) {
+        fail(`nests deeper than ${MAX_TEMPLATE_DEPTH} levels`, `${section} ${name}`);
+      }
+    }
   }
   for (const [name, parameter] of Object.entries((json.Parameters ?? {}) as Record<string, unknown>)) {
     if (!isRecord(parameter) || typeof parameter.Type !== 'string') fail('has no Type', `parameter ${name}`);

@@ -39,6 +39,8 @@ export class BrokerState {
   private snapshot: SavedState = { retained: [], sessions: [] };
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** The write that will start once the current one ends, shared by everyone who asks meanwhile. */
+  private next: Promise<void> | undefined;
 
   constructor(
     dataDir: string,
@@ -78,23 +80,38 @@ export class BrokerState {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.write().catch((error: unknown) =>
+      this.persisted().catch((error: unknown) =>
         this.logger.error('Cannot save the MQTT broker state', { error: String(error) }),
       );
     }, WRITE_DELAY_MS);
     this.timer.unref();
   }
 
-  async flush(): Promise<void> {
+  /**
+   * Resolves once the state, with every change made so far, is on disk. Callers that arrive while a write is under way
+   * share the next one (group commit); the broker acknowledges a retained message or a change of a persistent session
+   * only after it.
+   */
+  persisted(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    await this.write();
+    this.next ??= this.writing
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined;
+        return this.write();
+      });
+    return this.next;
+  }
+
+  async flush(): Promise<void> {
+    await this.persisted();
   }
 
   private write(): Promise<void> {
-    this.writing = this.writing.then(async () => {
+    this.writing = (async () => {
       const retained = (await this.store.listRetained()).map((p) => fromPacket(p));
       const sessions: SavedState['sessions'] = [];
       for (const clientId of this.sessions) {
@@ -103,9 +120,8 @@ export class BrokerState {
         if (subscriptions.length > 0 || queued.length > 0) sessions.push({ clientId, subscriptions, queued });
       }
       this.snapshot = { retained, sessions };
-      this.file.changed();
-      await this.file.flush();
-    });
+      await this.file.persisted();
+    })();
     return this.writing;
   }
 }

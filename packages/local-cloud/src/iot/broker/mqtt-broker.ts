@@ -428,12 +428,13 @@ export class MqttBroker implements IotPublisher, Flushable {
     const persistence = this.persistence;
     const retainedCombi = persistence.createRetainedStreamCombi.bind(persistence);
     persistence.createRetainedStreamCombi = (patterns) => retainedCombi(patterns.filter((p) => !/[+#]/.test(p)));
-    const changed = () => this.state?.changed();
+    // Write-through: aedes acknowledges (PUBACK, SUBACK) once these resolve, so what it acknowledged is on disk.
+    const changed = () => this.state?.persisted();
     const storeRetained = persistence.storeRetained.bind(persistence);
     persistence.storeRetained = async (packet) => {
       (packet as AedesPublishPacket & { iotReceivedAt?: number }).iotReceivedAt ??= Date.now();
       await storeRetained(packet);
-      changed();
+      await changed();
     };
     for (const name of [
       'addSubscriptions',
@@ -447,7 +448,7 @@ export class MqttBroker implements IotPublisher, Flushable {
         await original(...args);
         if (name === 'addSubscriptions') this.state?.sessionChanged((args[0] as { id: string }).id, true);
         if (name === 'cleanSubscriptions') this.state?.sessionChanged((args[0] as { id: string }).id, false);
-        changed();
+        await changed();
       };
     }
   }

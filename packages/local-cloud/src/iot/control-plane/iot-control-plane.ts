@@ -280,6 +280,11 @@ export class IotControlPlaneService implements AwsService {
         const params = match.slice(1).map((p) => decodeURIComponent(p));
         const body = request.body.length > 0 ? (JSON.parse(request.body.toString('utf8')) as Json) : {};
         const answer = await route.handler(request, params, body);
+        // A change is answered once it is on disk, so what a caller was told exists survives a crash.
+        if (request.method !== 'GET') {
+          const { things, identity } = this.options;
+          await Promise.all([things.persisted(), identity?.certificates.persisted(), identity?.policies.persisted()]);
+        }
         return {
           status: 200,
           headers: { 'content-type': 'application/json' },

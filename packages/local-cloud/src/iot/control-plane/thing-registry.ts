@@ -106,6 +106,11 @@ export class ThingRegistry {
     }
   }
 
+  /** Resolves once every change made so far is on disk. */
+  async persisted(): Promise<void> {
+    await this.snapshot?.persisted();
+  }
+
   async flush(): Promise<void> {
     await this.snapshot?.flush();
   }

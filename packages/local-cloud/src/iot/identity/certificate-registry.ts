@@ -51,6 +51,11 @@ export class CertificateRegistry {
     }
   }
 
+  /** Resolves once every change made so far is on disk. */
+  async persisted(): Promise<void> {
+    await this.snapshot?.persisted();
+  }
+
   async flush(): Promise<void> {
     await this.snapshot?.flush();
   }

@@ -56,6 +56,11 @@ export class PolicyRegistry {
     }
   }
 
+  /** Resolves once every change made so far is on disk. */
+  async persisted(): Promise<void> {
+    await this.snapshot?.persisted();
+  }
+
   async flush(): Promise<void> {
     await this.snapshot?.flush();
   }

@@ -89,11 +89,16 @@ export class DeviceShadowService implements PublishObserver, Flushable {
           await this.publish(ref, 'get/accepted', document, answerQos);
           return;
         }
-        case 'update':
-          await this.publishUpdate(ref, this.store.update(ref, parseUpdateRequest(message.payload)), answerQos);
+        case 'update': {
+          const outcome = this.store.update(ref, parseUpdateRequest(message.payload));
+          // Accepted only once it is on disk: an answered update survives a crash of the local cloud.
+          await this.store.persisted();
+          await this.publishUpdate(ref, outcome, answerQos);
           return;
+        }
         case 'delete': {
           const document = this.store.delete(ref, parseClientTokenRequest(message.payload));
+          await this.store.persisted();
           await this.publish(ref, 'delete/accepted', document, answerQos);
           return;
         }
@@ -119,6 +124,7 @@ export class DeviceShadowService implements PublishObserver, Flushable {
     assertRef(ref);
     if (payload.length > SHADOW_LIMITS.maxRequestBytes) throw shadowErrors.payloadTooLarge();
     const outcome = this.store.update(ref, parseUpdateRequest(payload));
+    await this.store.persisted();
     await this.publishUpdate(ref, outcome, SERVICE_QOS);
     return outcome.accepted;
   }
@@ -127,6 +133,7 @@ export class DeviceShadowService implements PublishObserver, Flushable {
   async deleteThingShadow(ref: ShadowRef): Promise<DeleteAcceptedDocument> {
     assertRef(ref);
     const document = this.store.delete(ref);
+    await this.store.persisted();
     await this.publish(ref, 'delete/accepted', document, SERVICE_QOS);
     return document;
   }

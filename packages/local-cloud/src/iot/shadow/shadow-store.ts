@@ -159,6 +159,11 @@ export class ShadowStore implements Flushable {
   }
 
   /** Writes the shadows to disk now (no-op without a dataDir). */
+  /** Resolves once every change made so far is on disk (at once when the store keeps nothing on disk). */
+  async persisted(): Promise<void> {
+    await this.file?.persisted();
+  }
+
   async flush(): Promise<void> {
     await this.file?.flush();
   }

@@ -75,6 +75,11 @@ export class AsyncInvocationQueue {
     }
   }
 
+  /** Events not done yet: being tried, waiting to be tried again or waiting for their function. */
+  get pendingCount(): number {
+    return this.processing.size + this.parked.length;
+  }
+
   /** Events waiting for their function to be created. */
   get parkedCount(): number {
     return this.parked.length;

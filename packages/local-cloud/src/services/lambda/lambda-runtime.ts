@@ -324,6 +324,11 @@ export class LambdaRuntime implements LambdaInvoker {
    * `<dataDir>/async-invocations.json`; a runtime created later on the same data directory runs them once their
    * function is created again. Destination deliveries already under way are awaited.
    */
+  /** Asynchronous invocations accepted and not done yet (queued in memory): the backlog of `Event` invokes. */
+  pendingAsyncInvocations(): number {
+    return this.queue.pendingCount;
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.queue.beginClose();

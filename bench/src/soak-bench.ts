@@ -1,0 +1,374 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { FleetStats } from '@iot/device-simulator';
+import type { LocalCloud } from '@iot/local-cloud';
+import { edgeClientConfig, PIPELINE_TIMING, startBenchCloud } from './bench-cloud';
+import { type BenchResult, machine, type SummaryRow } from './results';
+import { soakDeviceIds } from './soak-devices';
+import type { SoakFleetMessage, SoakFleetOptions } from './soak-fleet';
+import { linearTrend, ratio } from './stats';
+
+/** The run the benchmark stands for; `--minutes`, `--devices`, `--rate` and `--sample-seconds` change it. */
+const DEFAULTS = { minutes: 30, devices: 200, rate: 500, sampleSeconds: 5 };
+/** How long the pipeline may take to account for every message after the fleet stops. */
+const DRAIN_TIMEOUT_MS = 180_000;
+/** The fitted line may rise by less than this share of the mean resident memory across the second half. */
+const GROWTH_LIMIT = 0.05;
+
+export interface SoakOptions {
+  minutes: number;
+  devices: number;
+  /** Messages per second from the whole fleet. */
+  rate: number;
+  sampleSeconds: number;
+}
+
+export function parseSoakOptions(argv: readonly string[]): SoakOptions {
+  const options: SoakOptions = { ...DEFAULTS };
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i];
+    const value = Number(argv[i + 1]);
+    const key = {
+      '--minutes': 'minutes',
+      '--devices': 'devices',
+      '--rate': 'rate',
+      '--sample-seconds': 'sampleSeconds',
+    }[flag ?? ''] as keyof SoakOptions | undefined;
+    if (!key) throw new Error(`soak: unknown option ${flag}; --minutes, --devices, --rate, --sample-seconds`);
+    if (!(value > 0)) throw new Error(`soak: ${flag} needs a number above 0, not ${argv[i + 1]}`);
+    options[key] = value;
+  }
+  return options;
+}
+
+interface MemorySample {
+  /** Seconds since the fleet started publishing. */
+  t: number;
+  rssMiB: number;
+  heapUsedMiB: number;
+  heapTotalMiB: number;
+  externalMiB: number;
+  published: number;
+  /** Asynchronous invocations accepted by the local Lambda and not done yet (the evaluate function's backlog). */
+  asyncBacklog: number;
+  connected: number;
+  fleetErrors: number;
+}
+
+const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+/** Starts the fleet in its own process and resolves once every device is connected. */
+function startFleetProcess(
+  options: SoakFleetOptions,
+  onStats: (message: Extract<SoakFleetMessage, { type: 'stats' }>) => void,
+): Promise<{ child: ChildProcess; stop: () => Promise<Extract<SoakFleetMessage, { type: 'stopped' }>> }> {
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'soak-fleet.ts'), [JSON.stringify(options)], {
+    execArgv: process.execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let stopped: ((message: Extract<SoakFleetMessage, { type: 'stopped' }>) => void) | undefined;
+  return new Promise((resolve, reject) => {
+    child.on('message', (message: SoakFleetMessage) => {
+      if (message.type === 'started') {
+        resolve({
+          child,
+          stop: () =>
+            new Promise((done) => {
+              stopped = done;
+              child.send('stop');
+            }),
+        });
+      } else if (message.type === 'stats') onStats(message);
+      else if (message.type === 'stopped') stopped?.(message);
+      else if (message.type === 'failed') reject(new Error(`the fleet failed: ${message.message}`));
+    });
+    child.on('exit', (code) => reject(new Error(`the fleet process exited with ${code} before it started`)));
+  });
+}
+
+/** Lines of the functions' logs that match, and the first few of them (files whose name matches). */
+async function matchingLogLines(
+  dataDir: string,
+  fileMatch: RegExp,
+  lineMatch: RegExp,
+): Promise<{ count: number; samples: string[]; byKind: Record<string, number> }> {
+  const files = (await readdir(join(dataDir, 'logs')).catch(() => [] as string[])).filter((f) => fileMatch.test(f));
+  let count = 0;
+  const samples: string[] = [];
+  const byKind: Record<string, number> = {};
+  const check = (file: string, line: string) => {
+    // Node's warnings on stderr (the AWS SDK's about Node 20) are logged at ERROR level, but are not failures.
+    if (!lineMatch.test(line) || /Warning: /.test(line)) return;
+    count += 1;
+    const kind = `${file.replace(/\.log$/, '')} ${/"errorType":"([^"]+)"/.exec(line)?.[1] ?? 'ERROR'}`;
+    byKind[kind] = (byKind[kind] ?? 0) + 1;
+    if (samples.length < 5) samples.push(`${file}: ${line.slice(0, 400)}`);
+  };
+  for (const file of files) {
+    let carry = '';
+    for await (const chunk of createReadStream(join(dataDir, 'logs', file), 'utf8')) {
+      const lines = (carry + chunk).split('\n');
+      carry = lines.pop() ?? '';
+      for (const line of lines) check(file, line);
+    }
+    check(file, carry);
+  }
+  return { count, samples, byKind };
+}
+
+async function aggregatedCount(cloud: LocalCloud, dynamodb: DynamoDBClient, deviceIds: string[]): Promise<number> {
+  const table = cloud.deployed['telemetry-analytics']?.outputs.MetricsTableName;
+  if (!table) throw new Error('telemetry-analytics has no MetricsTableName output');
+  let total = 0;
+  for (const deviceId of deviceIds) {
+    let startKey: Record<string, never> | undefined;
+    do {
+      const page = await dynamodb.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'deviceId = :d',
+          ExpressionAttributeValues: { ':d': { S: deviceId } },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.metric?.S === 'temperature') total += Number(item.count?.N ?? 0);
+      }
+      startKey = page.LastEvaluatedKey as typeof startKey;
+    } while (startKey);
+  }
+  return total;
+}
+
+/** Records (lines) and objects under a prefix of the archive bucket. */
+async function archivedLines(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<{ objects: number; lines: number }> {
+  let objects = 0;
+  let lines = 0;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const object of page.Contents ?? []) {
+      objects += 1;
+      const body = await (
+        await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }))
+      ).Body?.transformToString();
+      lines += (body ?? '').split('\n').filter((line) => line.trim() !== '').length;
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return { objects, lines };
+}
+
+/** Messages waiting in each of the pipeline's error destinations (queues), by queue name. */
+async function errorQueueDepths(cloud: LocalCloud, sqs: SQSClient): Promise<Record<string, number>> {
+  const names = cloud.stacks.flatMap((stack) => stack.queues);
+  const depths: Record<string, number> = {};
+  for (const name of names) {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    depths[name] =
+      Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  }
+  return depths;
+}
+
+/** The verdict on memory: the least-squares line of RSS over the second half of the run, against its mean. */
+export function memoryVerdict(samples: readonly Pick<MemorySample, 't' | 'rssMiB'>[], durationSeconds: number) {
+  const half = samples.filter((s) => s.t >= durationSeconds / 2 && s.t <= durationSeconds);
+  const trend = linearTrend(half.map((s) => ({ x: s.t, y: s.rssMiB })));
+  const meanMiB = half.reduce((sum, s) => sum + s.rssMiB, 0) / Math.max(1, half.length);
+  const span = half.length > 1 ? (half.at(-1)?.t ?? 0) - (half[0]?.t ?? 0) : 0;
+  const riseMiB = trend.slope * span;
+  const growing = riseMiB > GROWTH_LIMIT * meanMiB;
+  return {
+    samples: half.length,
+    slopeMiBPerHour: Math.round(trend.slope * 3600 * 10) / 10,
+    r2: Math.round(trend.r2 * 1000) / 1000,
+    riseOverHalfMiB: Math.round(riseMiB * 10) / 10,
+    meanMiB: Math.round(meanMiB * 10) / 10,
+    minMiB: Math.min(...half.map((s) => s.rssMiB)),
+    maxMiB: Math.max(...half.map((s) => s.rssMiB)),
+    verdict: growing ? ('growing' as const) : ('stable' as const),
+  };
+}
+
+export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
+  const options = parseSoakOptions(argv);
+  const durationSeconds = options.minutes * 60;
+  const { cloud, dataDir } = await startBenchCloud('soak', PIPELINE_TIMING);
+  const clientConfig = edgeClientConfig(cloud);
+  const dynamodb = new DynamoDBClient(clientConfig);
+  const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+  const sqs = new SQSClient(clientConfig);
+  const prefix = `soak${Date.now().toString(36)}`;
+  const samples: MemorySample[] = [];
+  let fleet: Awaited<ReturnType<typeof startFleetProcess>> | undefined;
+  try {
+    const ruleName = cloud.deployed['ingestion-rules']?.outputs.TelemetryRuleName;
+    if (!ruleName || !cloud.endpoints.mqtt) throw new Error('the local cloud has no telemetry rule or MQTT endpoint');
+    const rssAtStartMiB = mib(process.memoryUsage().rss);
+    let latest: FleetStats | undefined;
+    let fleetRssMiB = 0;
+    let errorSamples: string[] = [];
+    fleet = await startFleetProcess(
+      {
+        url: cloud.endpoints.mqtt,
+        devices: options.devices,
+        intervalSeconds: options.devices / options.rate,
+        prefix,
+        ruleName,
+        reportMs: 1000,
+      },
+      (message) => {
+        latest = message.stats;
+        fleetRssMiB = mib(message.rssBytes);
+        errorSamples = message.errorSamples;
+      },
+    );
+    const started = Date.now();
+    console.log(
+      `soak: ${options.devices} devices at ${options.rate} msg/s for ${options.minutes} min, RSS at start ${rssAtStartMiB} MiB`,
+    );
+    const sample = () => {
+      const memory = process.memoryUsage();
+      samples.push({
+        t: Math.round((Date.now() - started) / 100) / 10,
+        rssMiB: mib(memory.rss),
+        heapUsedMiB: mib(memory.heapUsed),
+        heapTotalMiB: mib(memory.heapTotal),
+        externalMiB: mib(memory.external),
+        published: latest?.messagesSent ?? 0,
+        asyncBacklog: cloud.services.lambda.pendingAsyncInvocations(),
+        connected: latest?.connected ?? 0,
+        fleetErrors: latest?.errors ?? 0,
+      });
+    };
+    sample();
+    let lastPrint = Date.now();
+    while (Date.now() - started < durationSeconds * 1000) {
+      await new Promise((resolve) => setTimeout(resolve, options.sampleSeconds * 1000));
+      sample();
+      if (Date.now() - lastPrint >= 60_000) {
+        lastPrint = Date.now();
+        const last = samples.at(-1) as MemorySample;
+        console.log(
+          `soak: ${Math.round(last.t)} s, ${last.published} published (${Math.round(last.published / last.t)}/s), ` +
+            `${last.connected} connected, ${last.fleetErrors} errors, RSS ${last.rssMiB} MiB, heap ${last.heapUsedMiB} MiB, ` +
+            `${last.asyncBacklog} async invocations pending`,
+        );
+      }
+    }
+    const publishSeconds = (Date.now() - started) / 1000;
+    const final = await fleet.stop();
+    const published = final.stats.messagesSent;
+    errorSamples = final.errorSamples;
+
+    // Accounting: every acknowledged message evaluated, aggregated and archived, and nothing in an error destination.
+    const deviceIds = soakDeviceIds(prefix, options.devices);
+    const bucket = cloud.deployed['telemetry-analytics']?.outputs.RawArchiveBucketName as string;
+    let evaluated = 0;
+    let aggregated = 0;
+    const drainUntil = Date.now() + DRAIN_TIMEOUT_MS;
+    while (Date.now() < drainUntil) {
+      evaluated = (await matchingLogLines(dataDir, /evaluateTelemetry/, / END RequestId: /)).count;
+      aggregated = await aggregatedCount(cloud, dynamodb, deviceIds);
+      if (evaluated >= published && aggregated >= published) break;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+    const drainSeconds = (DRAIN_TIMEOUT_MS - (drainUntil - Date.now())) / 1000;
+    const functionErrorLines = await matchingLogLines(
+      dataDir,
+      /\.log$/,
+      /\tERROR\t|"level":"ERROR"|Task timed out|Runtime\.\w+Error/,
+    );
+    // Let the raw archive's last buffer reach S3.
+    await new Promise((resolve) => setTimeout(resolve, 3 * (PIPELINE_TIMING.firehoseBufferIntervalMs ?? 1000)));
+    const archive = await archivedLines(s3, bucket, 'raw/');
+    const archiveErrors = await archivedLines(s3, bucket, 'raw-errors/');
+    const metricsErrors = await archivedLines(s3, bucket, 'metrics-errors/');
+    const queues = await errorQueueDepths(cloud, sqs);
+    const inErrorQueues = Object.values(queues).reduce((sum, n) => sum + n, 0);
+    const memory = memoryVerdict(samples, durationSeconds);
+    const fleetErrors = final.stats.errors;
+    const functionErrors = functionErrorLines.count;
+    const errors = fleetErrors + functionErrors + inErrorQueues + archiveErrors.lines + metricsErrors.lines;
+    const nothingLost = evaluated >= published && aggregated >= published && archive.lines >= published;
+    const details = {
+      options,
+      prefix,
+      published,
+      publishSeconds,
+      publishedPerSecond: Math.round((published / publishSeconds) * 10) / 10,
+      evaluated,
+      aggregated,
+      archived: archive.lines,
+      archiveObjects: archive.objects,
+      drainSeconds,
+      nothingLost,
+      errors: {
+        total: errors,
+        fleet: fleetErrors,
+        fleetSamples: errorSamples,
+        functionLogLines: functionErrors,
+        functionLogLinesByKind: functionErrorLines.byKind,
+        functionLogSamples: functionErrorLines.samples,
+        errorQueues: queues,
+        archiveErrorRecords: archiveErrors.lines,
+        metricsErrorRecords: metricsErrors.lines,
+      },
+      reconnects: final.stats.reconnects,
+      rssAtStartMiB,
+      peakRssMiB: Math.max(...samples.map((s) => s.rssMiB)),
+      peakHeapUsedMiB: Math.max(...samples.map((s) => s.heapUsedMiB)),
+      fleetRssMiB,
+      memoryTrend: memory,
+      samples,
+    };
+    console.log(`soak: ${JSON.stringify({ ...details, samples: `${samples.length} samples` })}`);
+    const label = `${options.devices} devices, ${options.rate} msg/s, ${options.minutes} min`;
+    const summary: SummaryRow[] = [
+      {
+        benchmark: 'soak',
+        measure: `RSS trend over the second half (least squares, R² ${memory.r2}), ${label}`,
+        subject: `${memory.riseOverHalfMiB >= 0 ? '+' : ''}${memory.riseOverHalfMiB} MiB (${memory.slopeMiBPerHour} MiB/h), ${memory.verdict}`,
+        baseline: `${memory.meanMiB} MiB (mean RSS of the half)`,
+        ratio: ratio(memory.riseOverHalfMiB, memory.meanMiB),
+        target: `rise < ${GROWTH_LIMIT * 100} % of the mean`,
+        met: memory.verdict === 'stable',
+      },
+      {
+        benchmark: 'soak',
+        measure: `messages evaluated / aggregated / archived, errors (${label})`,
+        subject: `${evaluated} / ${aggregated} / ${archive.lines}, ${errors} errors`,
+        baseline: `${published} published (acknowledged)`,
+        ratio: ratio(Math.min(evaluated, aggregated, archive.lines), published),
+        target: 'nothing lost, no errors',
+        met: nothingLost && errors === 0,
+      },
+    ];
+    return { name: 'soak', measuredAt: new Date().toISOString(), machine: machine(), summary, details };
+  } finally {
+    if (fleet?.child.connected) fleet.child.kill();
+    dynamodb.destroy();
+    s3.destroy();
+    sqs.destroy();
+    await cloud.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
