@@ -1,5 +1,5 @@
 import { readConfig } from '@iot/lambda-kit';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const tableNames = {
   /** The thresholds table: one item of rules per device, one for the fleet defaults. */
