@@ -35,7 +35,10 @@ export interface StartedCloud {
 }
 
 /** Starts the local cloud as `pnpm start` does, on free ports and a data folder of its own (or the one given). */
-export async function startCloud(dataDir?: string): Promise<StartedCloud> {
+export async function startCloud(
+  dataDir?: string,
+  options: { params?: Record<string, Record<string, string>> } = {},
+): Promise<StartedCloud> {
   const folder = dataDir ?? (await mkdtemp(join(tmpdir(), 'iot-local-acceptance-')));
   const warnings: string[] = [];
   let healthBeforeDeploy: Promise<{ status: number; body: unknown }> | undefined;
@@ -46,6 +49,7 @@ export async function startCloud(dataDir?: string): Promise<StartedCloud> {
     apiPort: 0,
     mqttPort: 0,
     timing: FAST_TIMING,
+    ...(options.params ? { params: options.params } : {}),
     extensions: localCloudExtensions(),
     functionLogs: false,
     logger: { info: () => {}, warn: (message) => void warnings.push(message) },
