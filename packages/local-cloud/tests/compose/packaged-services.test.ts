@@ -51,7 +51,7 @@ describe('pnpm run package', () => {
     expect(payload.Sql).toMatch(/^SELECT topic\(2\) AS deviceId, .* FROM 'devices\/\+\/telemetry'$/);
     // The Lambda action only while alerts are evaluated on the rule (iot-alerting's AlertEvaluation, `rule` here).
     expect(services.alerting?.outputs.AlertEvaluation).toBe('rule');
-    expect((services['ingestion-rules']?.template as { Conditions?: unknown }).Conditions).toEqual({
+    expect((services['ingestion-rules']?.template as { Conditions?: unknown } | undefined)?.Conditions).toEqual({
       AlertsOnRule: { 'Fn::Equals': ['rule', 'rule'] },
     });
     expect(payload.Actions).toEqual([
