@@ -46,7 +46,6 @@ export const SERVICE_ESBUILD_OPTIONS = {
   target: 'node22',
   platform: 'node',
   format: 'esm',
-  outExtension: { '.js': '.mjs' },
   mainFields: ['module', 'main'] as string[],
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
@@ -118,7 +117,7 @@ function functionsOf(service: string, dir: string): FunctionUnderTest[] {
 async function buildEmptyHandler(dir: string): Promise<string> {
   const source = join(dir, 'empty-handler.ts');
   writeFileSync(source, 'export const handler = async () => ({ statusCode: 200 });\n');
-  const outfile = join(dir, 'empty', 'empty-handler.mjs');
+  const outfile = join(dir, 'empty', 'empty-handler.js');
   await build({ ...SERVICE_ESBUILD_OPTIONS, entryPoints: [source], outfile, logLevel: 'error' });
   return outfile;
 }

@@ -160,8 +160,8 @@ describe('starting the local cloud', () => {
     expect(report.status).toBe('healthy');
     expect(report.stacks.map((s) => [s.stackName, s.status])).toEqual([
       ['iot-device-config-api-local', 'deployed'],
-      ['iot-alerting-local', 'deployed'],
       ['iot-telemetry-analytics-local', 'deployed'],
+      ['iot-alerting-local', 'deployed'],
       ['iot-ingestion-rules-local', 'deployed'],
     ]);
   });
