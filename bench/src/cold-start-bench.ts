@@ -45,11 +45,8 @@ export const SERVICE_ESBUILD_OPTIONS = {
   sourcemap: true,
   target: 'node22',
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   mainFields: ['module', 'main'] as string[],
-  banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  },
 } as const;
 
 /** The bundle of a handler in a package: `src/handlers/x.handler` is `src/handlers/x.mjs` (or `.js`, `.cjs`). */
