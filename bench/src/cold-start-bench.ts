@@ -46,7 +46,16 @@ export const SERVICE_ESBUILD_OPTIONS = {
   target: 'node22',
   platform: 'node',
   format: 'cjs',
+  mainFields: ['module', 'main'] as string[],
 } as const;
+
+/** The bundle of a handler in a package: `src/handlers/x.handler` is `src/handlers/x.mjs` (or `.js`, `.cjs`). */
+function bundleOf(zip: AdmZip, handler: string): string {
+  const base = handler.slice(0, handler.lastIndexOf('.'));
+  const found = ['.mjs', '.js', '.cjs'].map((ext) => `${base}${ext}`).find((name) => zip.getEntry(name));
+  if (!found) throw new Error(`no bundle for handler ${handler}`);
+  return found;
+}
 
 function packageServices(): void {
   // Reuses unchanged packages, so this is quick when nothing changed.
@@ -80,7 +89,7 @@ function functionsOf(service: string, dir: string): FunctionUnderTest[] {
     .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Handler)
     .map(([logicalId, r]) => {
       const handler = r.Properties?.Handler as string;
-      const modulePath = `${handler.slice(0, handler.lastIndexOf('.'))}.js`;
+      const modulePath = bundleOf(zip, handler);
       const file = join(target, modulePath);
       // Values CloudFormation resolves at deploy time (Ref, GetAtt) are placeholders: initialisation only reads them.
       const environment = Object.fromEntries(
@@ -110,22 +119,39 @@ async function buildEmptyHandler(dir: string): Promise<string> {
   return outfile;
 }
 
-/** Wall-clock milliseconds of the last `initMs` call's whole process: node's own start, the require, the exit. */
+/** Wall-clock milliseconds of the last `initMs` call's whole process: node's own start, the import, the exit. */
 let lastProcessMs = Number.NaN;
+/** Milliseconds of the last `initMs` call's first invocation (with an empty event), after the import. */
+let lastFirstCallMs = Number.NaN;
 
-/** Milliseconds a fresh node process spends requiring the module, as Lambda's init phase does. */
+// Imports the module (Lambda's init phase), then calls the handler once with an empty event: the first invocation
+// builds what the module defers to it (configuration, clients, logger, middleware), so work moved from the import to
+// the first call shows up here. Every AWS call goes to a closed port and fails at once, without retries. The handler's
+// own logs go to stdout too: the figures are the last line.
+const TIMING_SCRIPT = `
+const { pathToFileURL } = require('node:url');
+const t = process.hrtime.bigint();
+import(pathToFileURL(process.argv[1]).href).then(async (m) => {
+  const init = Number(process.hrtime.bigint() - t) / 1e6;
+  if (typeof m.handler !== 'function') throw new Error('no handler export');
+  const context = { functionName: 'bench', awsRequestId: 'bench', getRemainingTimeInMillis: () => 10000 };
+  const t2 = process.hrtime.bigint();
+  try { await m.handler({}, context); } catch {}
+  const first = Number(process.hrtime.bigint() - t2) / 1e6;
+  process.stdout.write('\\n' + JSON.stringify({ init, first }) + '\\n', () => process.exit(0));
+});`;
+
+/** Milliseconds a fresh node process spends importing the module, as Lambda's init phase does. */
 function initMs(file: string, environment: Record<string, string>): number {
   const spawnedAt = process.hrtime.bigint();
-  const script =
-    'const t=process.hrtime.bigint();const m=require(process.argv[1]);' +
-    "if(typeof m.handler!=='function')throw new Error('no handler export');" +
-    'process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));';
-  const run = spawnSync(process.execPath, ['-e', script, file], {
+  const run = spawnSync(process.execPath, ['-e', TIMING_SCRIPT, file], {
     env: {
       PATH: process.env.PATH,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'bench',
       AWS_SECRET_ACCESS_KEY: 'bench',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_MAX_ATTEMPTS: '1',
       ...environment,
     },
     encoding: 'utf8',
@@ -133,7 +159,10 @@ function initMs(file: string, environment: Record<string, string>): number {
   });
   lastProcessMs = Number(process.hrtime.bigint() - spawnedAt) / 1e6;
   if (run.status !== 0) throw new Error(`${file}: ${run.stderr.trim().split('\n').slice(-3).join(' ')}`);
-  return Number(run.stdout);
+  const lines = run.stdout.trim().split('\n');
+  const { init, first } = JSON.parse(lines[lines.length - 1] ?? '{}') as { init: number; first: number };
+  lastFirstCallMs = first;
+  return init;
 }
 
 export async function runColdStart(options: { skipPackage?: boolean } = {}): Promise<BenchResult> {
@@ -154,6 +183,9 @@ export async function runColdStart(options: { skipPackage?: boolean } = {}): Pro
     const plainEmptySamples: number[] = [];
     // Whole fresh processes (node start + require + exit), closer to what Lambda's INIT duration covers.
     const emptyProcessSamples: number[] = [];
+    // Import + first invocation (honest against work merely moved from the import to the first call).
+    const emptyTotalSamples: number[] = [];
+    const totalSamples = new Map<string, number[]>(functions.map((f) => [f.file, []]));
     const processSamples = new Map<string, number[]>(functions.map((f) => [f.file, []]));
     const plainSamples = new Map<string, number[]>(functions.map((f) => [f.file, []]));
     const errors = new Map<string, string>();
@@ -161,12 +193,15 @@ export async function runColdStart(options: { skipPackage?: boolean } = {}): Pro
     for (let round = 0; round < RUNS; round++) {
       emptySamples.push(initMs(emptyFile, deployedOptions));
       emptyProcessSamples.push(lastProcessMs);
+      emptyTotalSamples.push((emptySamples.at(-1) ?? 0) + lastFirstCallMs);
       plainEmptySamples.push(initMs(emptyFile, {}));
       for (const f of functions) {
         if (errors.has(f.file)) continue;
         try {
-          samples.get(f.file)?.push(initMs(f.file, { ...f.environment, ...deployedOptions }));
+          const init = initMs(f.file, { ...f.environment, ...deployedOptions });
+          samples.get(f.file)?.push(init);
           processSamples.get(f.file)?.push(lastProcessMs);
+          totalSamples.get(f.file)?.push(init + lastFirstCallMs);
           plainSamples.get(f.file)?.push(initMs(f.file, f.environment));
         } catch (error) {
           errors.set(f.file, (error as Error).message);
@@ -187,6 +222,8 @@ export async function runColdStart(options: { skipPackage?: boolean } = {}): Pro
         awsSdkSourceShare: Math.round(f.awsSdkSourceShare * 1000) / 1000,
         initMsMedian: Math.round(ms * 100) / 100,
         initRatio: ratio(ms, emptyMs),
+        initAndFirstCallMsMedian: Math.round(median(totalSamples.get(f.file) ?? []) * 100) / 100,
+        initAndFirstCallRatio: ratio(median(totalSamples.get(f.file) ?? []), median(emptyTotalSamples)),
         processMsMedian: Math.round(median(processSamples.get(f.file) ?? []) * 100) / 100,
         processRatio: ratio(median(processSamples.get(f.file) ?? []), median(emptyProcessSamples)),
         initMsMedianWithoutSourceMaps: Math.round(median(plainSamples.get(f.file) ?? []) * 100) / 100,
@@ -219,7 +256,16 @@ export async function runColdStart(options: { skipPackage?: boolean } = {}): Pro
       },
       {
         benchmark: 'cold-start',
-        measure: 'whole fresh process (node start + require), median function',
+        measure: 'module init + first invocation (empty event), median function',
+        subject: `${Math.round(median(measured.map((r) => r.initAndFirstCallMsMedian)) * 100) / 100} ms`,
+        baseline: `${Math.round(median(emptyTotalSamples) * 100) / 100} ms (empty handler)`,
+        ratio: ratio(median(measured.map((r) => r.initAndFirstCallMsMedian)), median(emptyTotalSamples)),
+        target: `≤ ${TARGET}×`,
+        met: null,
+      },
+      {
+        benchmark: 'cold-start',
+        measure: 'whole fresh process (node start + import + first call), median function',
         subject: `${Math.round(median(measured.map((r) => r.processMsMedian)) * 100) / 100} ms`,
         baseline: `${Math.round(median(emptyProcessSamples) * 100) / 100} ms (empty handler)`,
         ratio: ratio(median(measured.map((r) => r.processMsMedian)), median(emptyProcessSamples)),
@@ -260,6 +306,7 @@ export async function runColdStart(options: { skipPackage?: boolean } = {}): Pro
           samples: emptySamples,
           initMsMedianWithoutSourceMaps: plainEmptyMs,
           processMsMedian: median(emptyProcessSamples),
+          initAndFirstCallMsMedian: median(emptyTotalSamples),
         },
         awsSdkBundled: rows.some((r) => r.awsSdkSourceShare > 0),
         functions: rows,

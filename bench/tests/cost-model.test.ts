@@ -1,3 +1,4 @@
+import { alertingSettings, countRuleActions } from '../src/cost/cost-bench';
 import {
   compareDesigns,
   DEFAULT_ASSUMPTIONS,
@@ -20,7 +21,7 @@ const FLEET: FleetInput = {
   alerts: 'rule',
 };
 
-const lineOf = (lines: { item: string; usd: number }[], start: string) => {
+const lineOf = (lines: { item: string; usd: number; quantity: number }[], start: string) => {
   const found = lines.find((l) => l.item.startsWith(start));
   if (!found) throw new Error(`no line starting with ${start}`);
   return found;
@@ -61,15 +62,33 @@ describe('cost arithmetic', () => {
     expect(lineOf(lines, 'alert function per message: duration').usd).toBeCloseTo(gbSeconds * 0.0000133334);
   });
 
-  it('drops the evaluate action and the per-message alarm writes when alerts are on the stream', () => {
+  it('prices a Lambda per stream batch instead of per message, and the second reader of the stream, when alerts are on the stream', () => {
     // Act
     const onRule = ourDesign(FLEET, 3);
-    const onStream = ourDesign({ ...FLEET, alerts: 'stream' }, 3);
+    const onStream = ourDesign({ ...FLEET, alerts: 'stream' }, 2);
 
     // Assess
     expect(lineOf(onStream.lines, 'actions executed').item).toContain('2 per message');
     expect(onStream.lines.some((l) => l.item.startsWith('evaluateTelemetry per message'))).toBe(false);
+    // One batch per shard per batch window: 4 shards, 1 s.
+    expect(lineOf(onStream.lines, 'evaluateTelemetryStream per stream batch: requests').quantity).toBe(4 * 2_628_000);
+    expect(lineOf(onStream.lines, 'data out (second consumer').quantity).toBeGreaterThan(0);
     expect(onStream.monthlyUsd).toBeLessThan(onRule.monthlyUsd);
+  });
+
+  it('writes an alarm per breaching reading and otherwise once per refresh interval per warm function', () => {
+    // Act
+    const onRule = ourDesign(FLEET, 3);
+    const onStream = ourDesign({ ...FLEET, alerts: 'stream' }, 2);
+
+    // Assess: 2 alarms per message, 1 % breaching; 1,000 devices × 2 alarms × 8,760 refreshes of 300 s a month, in
+    // both warm functions on the rule (100 messages/s × 20 ms) and in the shard's one on the stream.
+    expect(lineOf(onRule.lines, 'alarms: conditional write per breaching').quantity).toBeCloseTo(
+      262_800_000 * 2 * 0.01,
+    );
+    expect(lineOf(onRule.lines, 'alarms: refresh write').quantity).toBeCloseTo(1000 * 2 * 8760 * 2);
+    expect(lineOf(onStream.lines, 'alarms: refresh write').quantity).toBeCloseTo(1000 * 2 * 8760);
+    expect(onRule.lines.some((l) => l.item.includes('per alarmed metric per message'))).toBe(false);
   });
 
   it('reports the ratio of the costs per million messages', () => {
@@ -92,5 +111,24 @@ describe('cost arithmetic', () => {
     expect(parseBytes('2KB')).toBe(2000);
     expect(parseBytes('1KiB')).toBe(1024);
     expect(() => parseDuration('ten')).toThrow('not a duration');
+  });
+});
+
+describe('the deployed shape, read from the services', () => {
+  it('counts the telemetry rule actions of each placement of the alerts from ingestion-rules/serverless.yml', () => {
+    // Act
+    const onRule = countRuleActions('rule');
+    const onStream = countRuleActions('stream');
+
+    // Assess: Lambda (only on the rule), Kinesis, Firehose.
+    expect([onRule, onStream]).toEqual([3, 2]);
+  });
+
+  it("reads the alerting service's cache and batch settings from alerting/serverless.yml", () => {
+    expect(alertingSettings()).toEqual({
+      thresholdCacheSeconds: 60,
+      alarmRefreshSeconds: 300,
+      alertBatchWindowSeconds: 1,
+    });
   });
 });

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse } from 'yaml';
+import { parse, type Tags } from 'yaml';
 import { type BenchResult, machine, REPO_DIR, type SummaryRow } from '../results';
 import {
   type AlertPlacement,
+  type Assumptions,
   type CostReport,
   compareDesigns,
+  DEFAULT_ASSUMPTIONS,
   type DesignBill,
   type FleetInput,
   parseBytes,
@@ -17,22 +19,101 @@ import {
 /** The issue's fleet: 1,000 devices every 10 s with 500-byte payloads. */
 const TARGET_RATIO = 0.25;
 
-interface TopicRuleResource {
-  Type?: string;
-  Properties?: { TopicRulePayload?: { Actions?: unknown[] } };
+// CloudFormation's short forms as the long ones, so conditions and `!If` in the templates can be read.
+const CLOUDFORMATION_TAGS: Tags = (['Ref', 'Condition'] as const)
+  .map((name): Tags[number] => ({
+    tag: `!${name}`,
+    resolve: (value: unknown) => ({ [name]: value }),
+  }))
+  .concat(
+    [
+      'If',
+      'Equals',
+      'GetAtt',
+      'Sub',
+      'Join',
+      'Select',
+      'Split',
+      'Not',
+      'And',
+      'Or',
+      'FindInMap',
+      'ImportValue',
+    ].flatMap(
+      (name): Tags => [
+        { tag: `!${name}`, resolve: (value: unknown) => ({ [`Fn::${name}`]: value }) },
+        { tag: `!${name}`, collection: 'seq', resolve: (value) => ({ [`Fn::${name}`]: value.toJSON() }) },
+        { tag: `!${name}`, collection: 'map', resolve: (value) => ({ [`Fn::${name}`]: value.toJSON() }) },
+      ],
+    ),
+  );
+
+function readServerlessYml(service: string): Record<string, unknown> {
+  const file = join(REPO_DIR, 'services', service, 'serverless.yml');
+  return parse(readFileSync(file, 'utf8'), { customTags: CLOUDFORMATION_TAGS, logLevel: 'silent' }) as Record<
+    string,
+    unknown
+  >;
 }
 
-/** The actions of the telemetry rule, counted from the ingestion-rules service's template. */
-export function countRuleActions(): number {
-  const file = join(REPO_DIR, 'services', 'ingestion-rules', 'serverless.yml');
-  // CloudFormation tags (!GetAtt, !Sub) are unknown to the YAML parser; their values are not needed here.
-  const doc = parse(readFileSync(file, 'utf8'), { logLevel: 'silent' }) as {
-    resources?: { Resources?: Record<string, TopicRuleResource> };
+/** `${param:alerts}` as the placement, `${param:x, 'default'}` as its default: enough for the templates' conditions. */
+function substituteParams(value: unknown, alerts: AlertPlacement): unknown {
+  if (typeof value !== 'string') return value;
+  return value.replace(/\$\{param:alerts(?:, *'[^']*')?\}/g, alerts).replace(/\$\{param:\w+, *'([^']*)'\}/g, '$1');
+}
+
+function conditionHolds(conditions: Record<string, unknown>, name: string, alerts: AlertPlacement): boolean {
+  const condition = conditions[name] as { 'Fn::Equals'?: [unknown, unknown] } | undefined;
+  const equals = condition?.['Fn::Equals'];
+  if (!equals) throw new Error(`condition ${name}: only Fn::Equals is read`);
+  return substituteParams(equals[0], alerts) === substituteParams(equals[1], alerts);
+}
+
+/** The actions of the telemetry rule with alerts at `alerts`, counted from the ingestion-rules service's template. */
+export function countRuleActions(alerts: AlertPlacement): number {
+  const doc = readServerlessYml('ingestion-rules') as {
+    resources?: {
+      Conditions?: Record<string, unknown>;
+      Resources?: Record<string, { Type?: string; Properties?: { TopicRulePayload?: { Actions?: unknown[] } } }>;
+    };
   };
+  const conditions = doc.resources?.Conditions ?? {};
   const rules = Object.values(doc.resources?.Resources ?? {}).filter((r) => r.Type === 'AWS::IoT::TopicRule');
-  const actions = rules.reduce((sum, rule) => sum + (rule.Properties?.TopicRulePayload?.Actions?.length ?? 0), 0);
-  if (actions === 0) throw new Error(`${file}: no topic rule actions found`);
-  return actions;
+  const actions = rules
+    .flatMap((rule) => rule.Properties?.TopicRulePayload?.Actions ?? [])
+    .filter((action) => {
+      const branch = (action as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
+      if (!branch) return true;
+      const taken = conditionHolds(conditions, branch[0], alerts) ? branch[1] : branch[2];
+      return (taken as { Ref?: string }).Ref !== 'AWS::NoValue';
+    });
+  if (actions.length === 0) throw new Error('services/ingestion-rules/serverless.yml: no topic rule actions found');
+  return actions.length;
+}
+
+/** What the alerting service's serverless.yml deploys by default that the bill depends on. */
+export function alertingSettings(): Pick<
+  Assumptions,
+  'thresholdCacheSeconds' | 'alarmRefreshSeconds' | 'alertBatchWindowSeconds'
+> {
+  const doc = readServerlessYml('alerting') as {
+    custom?: { streamEvaluationEvents?: { stream?: Array<{ stream?: { batchWindow?: number } }> } };
+    functions?: Record<string, { environment?: Record<string, unknown> }>;
+  };
+  const environment = doc.functions?.evaluateTelemetry?.environment ?? {};
+  const seconds = (name: string) => {
+    const value = Number(substituteParams(environment[name], 'rule'));
+    if (!Number.isFinite(value)) throw new Error(`services/alerting/serverless.yml: no default for ${name}`);
+    return value;
+  };
+  const batchWindow = doc.custom?.streamEvaluationEvents?.stream?.[0]?.stream?.batchWindow;
+  if (typeof batchWindow !== 'number')
+    throw new Error('services/alerting/serverless.yml: no stream evaluation batchWindow');
+  return {
+    thresholdCacheSeconds: seconds('THRESHOLD_CACHE_TTL_SECONDS'),
+    alarmRefreshSeconds: seconds('ALARM_REFRESH_SECONDS'),
+    alertBatchWindowSeconds: batchWindow,
+  };
 }
 
 function usd(value: number): string {
@@ -122,8 +203,11 @@ export function parseCostArgs(argv: readonly string[]): CostOptions {
 /** Prices the designs for the options; returns the printable report and the benchmark result. */
 export function runCost(argv: readonly string[]): { markdown: string; result: BenchResult } {
   const options = parseCostArgs(argv);
-  const ruleActions = countRuleActions();
-  const reports = options.placements.map((alerts) => compareDesigns({ ...options.input, alerts }, ruleActions));
+  const assumptions = { ...DEFAULT_ASSUMPTIONS, ...alertingSettings() };
+  const ruleActions = Object.fromEntries(options.placements.map((alerts) => [alerts, countRuleActions(alerts)]));
+  const reports = options.placements.map((alerts) =>
+    compareDesigns({ ...options.input, alerts }, ruleActions[alerts] as number, assumptions),
+  );
   const summary: SummaryRow[] = reports.map((r) => ({
     benchmark: 'cost',
     measure: `${r.ours.design}, $ per million messages (${r.input.devices} devices, ${r.input.intervalSeconds} s, ${r.input.payloadBytes} B)`,

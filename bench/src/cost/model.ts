@@ -5,7 +5,7 @@ export const HOURS_PER_MONTH = 730;
 export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
 
 export type StreamMode = 'on-demand' | 'provisioned';
-/** Where alarms are evaluated: a rule action invoking a Lambda per message (deployed), or on the Kinesis stream. */
+/** Where alarms are evaluated (param `alerts`): a rule action invoking a Lambda per message, or on the Kinesis stream. */
 export type AlertPlacement = 'rule' | 'stream';
 
 export interface FleetInput {
@@ -32,6 +32,15 @@ export interface Assumptions {
   breachRate: number;
   /** Seconds thresholds stay cached in a warm evaluate function (THRESHOLD_CACHE_TTL_SECONDS, default 60). */
   thresholdCacheSeconds: number;
+  /**
+   * Seconds an alarm may stay unwritten while readings change nothing it keeps (ALARM_REFRESH_SECONDS, default 300):
+   * each warm evaluation that sees a device writes its alarms at most that often.
+   */
+  alarmRefreshSeconds: number;
+  /** Seconds the stream evaluation's event source waits to fill a batch (its batchWindow, alerts on the stream). */
+  alertBatchWindowSeconds: number;
+  /** Billed milliseconds of one stream evaluation batch beyond its records' (alerts on the stream). */
+  evaluateBatchMs: number;
   lambdaMemoryGb: number;
   /** Billed milliseconds of a per-message evaluate invocation. */
   evaluateMs: number;
@@ -57,6 +66,9 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   alarmChangeRate: 0.001,
   breachRate: 0.01,
   thresholdCacheSeconds: 60,
+  alarmRefreshSeconds: 300,
+  alertBatchWindowSeconds: 1,
+  evaluateBatchMs: 20,
   lambdaMemoryGb: 0.25,
   evaluateMs: 20,
   batchMs: 100,
@@ -224,10 +236,51 @@ export function originalDesign(input: FleetInput, a: Assumptions = DEFAULT_ASSUM
 }
 
 /**
- * Our deployed design: Basic Ingest (no messaging charge), the ingestion rule's actions as deployed, thresholds
- * cached in the warm evaluate function, batches on the stream. With `alerts: 'stream'` the evaluation runs in the
- * stream's batches instead of a rule action (one action fewer, no Lambda per message, alarm state carried in the
- * batch and written only when it changes).
+ * Alarm writes and reads of a warm evaluation that keeps the alarms it has seen (`MemoryAlarmCache`): a write when a
+ * reading changes what the alarm keeps (its state, its breach window: at most every breaching reading), and otherwise
+ * one per alarm per `alarmRefreshSeconds` in each warm function that sees the device; a consistent read at most once
+ * per write (a conditional write that finds the alarm changed reads it again; a new function reads what it sees).
+ */
+function alarmLines(input: FleetInput, a: Assumptions, messages: number): CostLine[] {
+  const alarmReadings = messages * a.alarmedMetricsPerMessage;
+  const changeWrites = alarmReadings * a.breachRate;
+  const readingsPerRefresh = Math.max(1, Math.floor(a.alarmRefreshSeconds / input.intervalSeconds));
+  const functionsPerDevice = Math.min(devicePlacements(input, a), readingsPerRefresh);
+  const refreshWrites = Math.min(
+    alarmReadings,
+    input.devices * a.alarmedMetricsPerMessage * functionsPerDevice * (SECONDS_PER_MONTH / a.alarmRefreshSeconds),
+  );
+  const writes = changeWrites + refreshWrites;
+  return [
+    line(
+      'DynamoDB',
+      'alarms: conditional write per breaching reading (state or breach window changed)',
+      changeWrites,
+      'dynamoWriteRequestUnitsPerMillion',
+      1e6,
+    ),
+    line(
+      'DynamoDB',
+      `alarms: refresh write per alarm every ${a.alarmRefreshSeconds} s per warm function (${functionsPerDevice} per device)`,
+      refreshWrites,
+      'dynamoWriteRequestUnitsPerMillion',
+      1e6,
+    ),
+    line(
+      'DynamoDB',
+      'alarms: consistent read, at most one per write (cache miss, lost race)',
+      writes,
+      'dynamoReadRequestUnitsPerMillion',
+      1e6,
+    ),
+  ];
+}
+
+/**
+ * Our deployed design: Basic Ingest (no messaging charge), the ingestion rule's actions as deployed for the placement
+ * (`ruleActions`, counted from the template), thresholds and alarms cached in the warm evaluation, batches on the
+ * stream. With `alerts: 'stream'` the alerting service reads the telemetry stream in batches (a second consumer of
+ * the stream) instead of a Lambda per message.
  */
 export function ourDesign(input: FleetInput, ruleActions: number, a: Assumptions = DEFAULT_ASSUMPTIONS): DesignBill {
   const messages = messagesPerMonth(input);
@@ -239,55 +292,50 @@ export function ourDesign(input: FleetInput, ruleActions: number, a: Assumptions
   const thresholdReads =
     0.5 *
     (thresholdCacheRefreshes(input, a) + evaluateContainers(input, a) * (SECONDS_PER_MONTH / a.thresholdCacheSeconds));
-  const actions = input.alerts === 'stream' ? ruleActions - 1 : ruleActions;
+  const thresholdLine = line(
+    'DynamoDB',
+    'thresholds: device and fleet reads per cache refresh',
+    thresholdReads,
+    'dynamoReadRequestUnitsPerMillion',
+    1e6,
+  );
+  const alertBatches = shards * (SECONDS_PER_MONTH / a.alertBatchWindowSeconds);
+  const recordBytes = input.payloadBytes + a.projectionOverheadBytes;
   const alerting: CostLine[] =
     input.alerts === 'rule'
       ? [
           ...lambdaLines('evaluateTelemetry per message', messages, a.evaluateMs, a.lambdaMemoryGb),
-          line(
-            'DynamoDB',
-            'thresholds: device and fleet reads per cache refresh',
-            thresholdReads,
-            'dynamoReadRequestUnitsPerMillion',
-            1e6,
-          ),
-          line(
-            'DynamoDB',
-            'alarms: consistent read per alarmed metric per message',
-            messages * a.alarmedMetricsPerMessage,
-            'dynamoReadRequestUnitsPerMillion',
-            1e6,
-          ),
-          line(
-            'DynamoDB',
-            'alarms: conditional write per alarmed metric per message',
-            messages * a.alarmedMetricsPerMessage,
-            'dynamoWriteRequestUnitsPerMillion',
-            1e6,
-          ),
+          thresholdLine,
+          ...alarmLines(input, a, messages),
         ]
       : [
           line(
             'Lambda',
-            'evaluation inside stream batches (duration, GB-s)',
-            messages * (a.evaluatePerRecordMs / 1000) * a.lambdaMemoryGb,
+            'evaluateTelemetryStream per stream batch: requests',
+            alertBatches,
+            'lambdaRequestsPerMillion',
+            1e6,
+          ),
+          line(
+            'Lambda',
+            'evaluateTelemetryStream per stream batch: duration (GB-s)',
+            (alertBatches * (a.evaluateBatchMs / 1000) + messages * (a.evaluatePerRecordMs / 1000)) * a.lambdaMemoryGb,
             'lambdaArmGbSecond',
             1,
           ),
-          line(
-            'DynamoDB',
-            'thresholds: device and fleet reads per cache refresh',
-            thresholdReads,
-            'dynamoReadRequestUnitsPerMillion',
-            1e6,
-          ),
-          line(
-            'DynamoDB',
-            'alarms: write per change of state',
-            changes * a.alarmedMetricsPerMessage,
-            'dynamoWriteRequestUnitsPerMillion',
-            1e6,
-          ),
+          ...(input.streamMode === 'on-demand'
+            ? [
+                line(
+                  'Kinesis',
+                  'data out (second consumer: the stream evaluation)',
+                  (messages * meteredUnits(recordBytes, KB) * KB) / GB,
+                  'kinesisOnDemandRetrievalGb',
+                  1,
+                ),
+              ]
+            : []),
+          thresholdLine,
+          ...alarmLines(input, a, messages),
         ];
   const lines: CostLine[] = [
     {
@@ -300,8 +348,8 @@ export function ourDesign(input: FleetInput, ruleActions: number, a: Assumptions
     line('IoT Core', 'rules triggered (1 rule)', ruleUnits, 'iotRulesTriggeredPerMillion', 1e6),
     line(
       'IoT Core',
-      `actions executed (${actions} per message)`,
-      actions * ruleUnits,
+      `actions executed (${ruleActions} per message)`,
+      ruleActions * ruleUnits,
       'iotActionsExecutedPerMillion',
       1e6,
     ),
@@ -326,10 +374,18 @@ export function ourDesign(input: FleetInput, ruleActions: number, a: Assumptions
  * messages reach at most `min(containers, messages per lifetime)` containers within it.
  */
 export function thresholdCacheRefreshes(input: FleetInput, a: Assumptions): number {
-  const containers = evaluateContainers(input, a);
+  const containers = devicePlacements(input, a);
   const perLifetime = Math.min(containers, Math.max(1, Math.floor(a.thresholdCacheSeconds / input.intervalSeconds)));
   const lifetimes = SECONDS_PER_MONTH / a.thresholdCacheSeconds;
   return Math.min(messagesPerMonth(input), input.devices * lifetimes * perLifetime);
+}
+
+/**
+ * Warm evaluations a device's readings can reach: any of the warm containers on the rule (Lambda routes each
+ * invocation to an idle one); on the stream, the one reading the device's shard (the partition key is the device id).
+ */
+export function devicePlacements(input: FleetInput, a: Assumptions): number {
+  return input.alerts === 'stream' ? 1 : evaluateContainers(input, a);
 }
 
 /** Warm containers evaluating at once: Lambda's concurrency (rate × duration), or one per shard on the stream. */

@@ -180,6 +180,11 @@ export interface LocalCloudOptions {
   plainMqtt?: boolean;
   /** Package every service again even when unchanged. */
   forcePackage?: boolean;
+  /**
+   * Params per service that replace or add to those of serverless-compose.yml, as `--param` would when deploying,
+   * e.g. `{ alerting: { alerts: 'stream' } }`.
+   */
+  params?: Record<string, Record<string, string>>;
   timing?: LocalTiming;
   /** Where deployed topic rules go when no extension takes them; a recording sink by default. */
   topicRules?: TopicRuleSink;
@@ -482,6 +487,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       root,
       stage,
       force: options.forcePackage,
+      ...(options.params ? { params: options.params } : {}),
       onProgress: ({ service, step }) => {
         if (step === 'packaging') {
           options.signal?.throwIfAborted();

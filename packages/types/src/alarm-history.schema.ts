@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlarmNotificationSchema, AlarmSchema, AlarmStateSchema } from './alarm.schema';
 import { DeviceIdSchema, EpochMillisSchema } from './common.schema';
 

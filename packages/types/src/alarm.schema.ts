@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeviceIdSchema, EpochMillisSchema, MetricNameSchema, SeveritySchema } from './common.schema';
 import { ComparisonSchema } from './threshold.schema';
 

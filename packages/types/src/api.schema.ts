@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlarmSchema } from './alarm.schema';
 import { DeviceIdSchema, EpochMillisSchema, MetricNameSchema } from './common.schema';
 import { DeviceConfigurationSchema } from './device-config.schema';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeviceIdSchema, EpochMillisSchema, MetricNameSchema } from './common.schema';
 
 /** How long a device has to answer a command unless the request says otherwise. */

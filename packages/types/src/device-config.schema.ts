@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MetricNameSchema } from './common.schema';
 
 export const FirmwareChannelSchema = z.enum(['stable', 'beta', 'canary']);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EpochMillisSchema, MetricNameSchema } from './common.schema';
 
 /** The aggregate of one metric over the readings of every device in one tumbling window. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What AWS IoT sends to a topic rule's `errorAction` when one of its actions fails (developer guide, "Error

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeviceIdSchema, EpochMillisSchema, MetricNameSchema } from './common.schema';
 
 /** The readings of one message: metric name to a finite number. */

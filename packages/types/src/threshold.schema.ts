@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MetricNameSchema, type Severity, SeveritySchema } from './common.schema';
 
 export const ComparisonSchema = z.enum(['above', 'below']);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeviceIdSchema, EpochMillisSchema, MetricNameSchema } from './common.schema';
 
 /** The aggregate of one metric of one device over one tumbling window. */

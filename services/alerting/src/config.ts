@@ -1,5 +1,5 @@
 import { readConfig } from '@iot/lambda-kit';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const tableNames = {
   /** The thresholds table: one item of rules per device, one for the fleet defaults. */
@@ -18,6 +18,11 @@ const alarmWriter = {
     .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be the ARN of an SNS topic'),
   /** How long a warm function reuses the thresholds it read; 0 reads them every time. */
   THRESHOLD_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  /**
+   * The longest a warm evaluation leaves an alarm unwritten while readings change nothing of it but its last reading
+   * (at most a tenth of a rule's missing-data period); 0 writes every reading.
+   */
+  ALARM_REFRESH_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
   /** Days a change stays in the history before DynamoDB's TTL deletes it. */
   ALARM_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** Minutes between reminders of an alarm that stays in ALARM unacknowledged; 0 sends none. */
@@ -44,5 +49,17 @@ export const loadAlarmWriterConfig = () =>
       POWERTOOLS_SERVICE_NAME: z.string().default('iot-alerting'),
       ...tableNames,
       ...alarmWriter,
+    }),
+  );
+
+/** The environment of the evaluation on the telemetry stream (alerts on the stream), read once at cold start. */
+export const loadAlarmStreamConfig = () =>
+  readConfig(
+    z.object({
+      POWERTOOLS_SERVICE_NAME: z.string().default('iot-alerting'),
+      ...tableNames,
+      ...alarmWriter,
+      /** Where invalid records of the stream go: the evaluate failures queue. */
+      EVALUATE_FAILURES_QUEUE_NAME: z.string().min(1),
     }),
   );

@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createLogger } from '@iot/lambda-kit';
 import { createTableFromServerlessYml, type LocalDynamoDb, lambdaContext, startLocalDynamoDb } from '@iot/testing';
@@ -18,6 +19,7 @@ import { DynamoDbAlarmHistoryStore } from '../src/adapters/dynamodb-alarm-histor
 import { DynamoDbAlarmStore } from '../src/adapters/dynamodb-alarm-store';
 import { createDocumentClient } from '../src/adapters/dynamodb-document-client';
 import { DynamoDbThresholdStore } from '../src/adapters/dynamodb-threshold-store';
+import { MemoryAlarmCache } from '../src/adapters/memory-alarm-cache';
 import type { StoredAlarm } from '../src/domain/ports';
 import { FLEET_THRESHOLDS_KEY } from '../src/domain/thresholds';
 import { createEvaluateTelemetryHandler } from '../src/handlers/evaluate-telemetry';
@@ -352,5 +354,131 @@ describe('evaluateTelemetry', () => {
 
     // Assess
     await expect(invocation).rejects.toThrow(/^Invalid telemetry event: .*expected object/);
+  });
+});
+
+describe('evaluateTelemetry in a warm function (alarm cache, alarmRefreshMs)', () => {
+  const REFRESH_MS = 5 * MINUTE;
+
+  /** A DynamoDB client of its own that counts the requests it sends, so a test sees the I/O of one function. */
+  function countingAlarmStore() {
+    const client = new DynamoDBClient({
+      endpoint: db.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const counter = { requests: 0 };
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        counter.requests++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countRequests' },
+    );
+    return { store: new DynamoDbAlarmStore(createDocumentClient(client), ALARMS_TABLE), counter };
+  }
+
+  /** One warm function (one Lambda container): its own caches, its own clients. */
+  function warmHandler(store: DynamoDbAlarmStore) {
+    return createEvaluateTelemetryHandler({
+      thresholds: new CachingThresholdStore(thresholds, { ttlMs: 60 * MINUTE }),
+      alarms: store,
+      alarmCache: new MemoryAlarmCache(),
+      history,
+      checks: { reminderIntervalMs: 0, alarmRefreshMs: REFRESH_MS },
+      notifier: alerts.notifier(),
+      logger: createLogger('iot-alerting-test'),
+    });
+  }
+
+  it('reads and writes nothing for readings that change nothing of the alarm, and still notifies each change once', async () => {
+    // Prepare
+    await thresholds.putRules(deviceId, [temperatureRule], T0);
+    const { store, counter } = countingAlarmStore();
+    const handler = warmHandler(store);
+    await handler(telemetry(0, { temperature: 25 }), lambdaContext());
+    const afterFirst = counter.requests;
+
+    // Act
+    const steady = [];
+    for (let second = 10; second <= 60; second += 10) {
+      steady.push(await handler(telemetry(second / 60, { temperature: 24 + (second % 3) }), lambdaContext()));
+    }
+    const steadyRequests = counter.requests - afterFirst;
+    const raised = await handler(telemetry(1.5, { temperature: 31 }), lambdaContext());
+    const inAlarm = await handler(telemetry(1.75, { temperature: 33 }), lambdaContext());
+    const cleared = await handler(telemetry(2, { temperature: 27 }), lambdaContext());
+
+    // Assess
+    expect(steady.map((r) => r.outcomes.temperature)).toEqual(Array(6).fill('unchanged'));
+    expect(steadyRequests).toBe(0);
+    expect([raised, inAlarm, cleared].map((r) => r.outcomes.temperature)).toEqual([
+      'notified',
+      'unchanged',
+      'notified',
+    ]);
+    expect((await publishes()).map((p) => p.MessageAttributes?.state?.StringValue)).toEqual(['ALARM', 'OK']);
+    // The alarm shows the reading that last changed it.
+    expect((await alarms.get(deviceId, 'temperature'))?.alarm).toMatchObject({
+      state: 'OK',
+      lastValue: 27,
+      lastReadingAt: T0 + 2 * MINUTE,
+    });
+  });
+
+  it('writes the last reading again once alarmRefreshMs has passed since the last write', async () => {
+    // Prepare
+    await thresholds.putRules(deviceId, [temperatureRule], T0);
+    const handler = warmHandler(countingAlarmStore().store);
+    await handler(telemetry(0, { temperature: 25 }), lambdaContext());
+    await handler(telemetry(4, { temperature: 26 }), lambdaContext());
+
+    // Act
+    const refreshed = await handler(telemetry(5, { temperature: 24 }), lambdaContext());
+
+    // Assess
+    expect(refreshed.outcomes.temperature).toBe('updated');
+    expect((await alarms.get(deviceId, 'temperature'))?.alarm).toMatchObject({
+      state: 'OK',
+      lastValue: 24,
+      lastReadingAt: T0 + 5 * MINUTE,
+    });
+    expect(await publishes()).toEqual([]);
+  });
+
+  it('catches up with a change another function made through its failed conditional write, without notifying it again', async () => {
+    // Prepare: two warm functions have seen the alarm in OK; the first raises it.
+    await thresholds.putRules(deviceId, [temperatureRule], T0);
+    const first = warmHandler(countingAlarmStore().store);
+    const second = warmHandler(countingAlarmStore().store);
+    await first(telemetry(0, { temperature: 25 }), lambdaContext());
+    await second(telemetry(0.25, { temperature: 25 }), lambdaContext());
+    await first(telemetry(0.5, { temperature: 31 }), lambdaContext());
+
+    // Act: the second, which still holds the alarm in OK, gets a breaching reading, then a clearing one.
+    const breach = await second(telemetry(0.75, { temperature: 32 }), lambdaContext());
+    const clear = await second(telemetry(1, { temperature: 20 }), lambdaContext());
+
+    // Assess
+    expect([breach.outcomes.temperature, clear.outcomes.temperature]).toEqual(['unchanged', 'notified']);
+    expect((await publishes()).map((p) => p.MessageAttributes?.state?.StringValue)).toEqual(['ALARM', 'OK']);
+  });
+
+  it('judges silence alarmRefreshMs late, since the last reading written may be that old', async () => {
+    // Prepare: a rule with a 10-minute missing-data period writes its alarm at least every minute (a tenth of it).
+    await thresholds.putRules(deviceId, [{ ...temperatureRule, missingDataMinutes: 10 }], T0);
+    const handler = warmHandler(countingAlarmStore().store);
+    await handler(telemetry(0, { temperature: 25 }), lambdaContext());
+
+    // Act
+    const within = await handler(telemetry(0.5, { temperature: 25 }), lambdaContext());
+    const afterAMinute = await handler(telemetry(1, { temperature: 25 }), lambdaContext());
+
+    // Assess
+    expect([within.outcomes.temperature, afterAMinute.outcomes.temperature]).toEqual(['unchanged', 'updated']);
+    const stored = await alarms.get(deviceId, 'temperature');
+    expect(stored?.lastReceivedAt).toBe(T0 + MINUTE + 412);
+    // The check looks at it 10 minutes after the first reading written, plus the minute of lag.
+    expect(stored?.checkAt).toBe(T0 + 412 + 11 * MINUTE);
   });
 });

@@ -72,6 +72,11 @@ describe('serverless.yml', () => {
           resource.Ref ??
           resource['Fn::GetAtt']?.[0] ??
           resource['Fn::Sub']?.match(/^\$\{(\w+)\.Arn\}\/index\/\w+$/)?.[1];
+        // The one resource of another service: the telemetry stream the stream evaluation reads (alerts=stream).
+        if (actions(statement).every((action) => action.startsWith('kinesis:'))) {
+          expect([name, resource]).toEqual([name, "${param:telemetryStreamArn, 'missing-param-telemetryStreamArn'}"]);
+          continue;
+        }
         expect(Object.keys(resources)).toContain(logicalId);
       }
     }
@@ -104,7 +109,7 @@ describe('serverless.yml', () => {
         .sort();
 
     // Assess
-    expect(allowedTo('sns:Publish')).toEqual(['checkAlarms', 'evaluateTelemetry']);
+    expect(allowedTo('sns:Publish')).toEqual(['checkAlarms', 'evaluateTelemetry', 'evaluateTelemetryStream']);
     expect(
       functions
         .filter(([, fn]) =>
@@ -116,7 +121,7 @@ describe('serverless.yml', () => {
         )
         .map(([name]) => name)
         .sort(),
-    ).toEqual(['checkAlarms', 'evaluateTelemetry']);
+    ).toEqual(['checkAlarms', 'evaluateTelemetry', 'evaluateTelemetryStream']);
   });
 
   it('gives the scheduled check and the evaluation the same settings', () => {
@@ -181,8 +186,9 @@ describe('serverless.yml', () => {
   it('serves every route of the service', () => {
     // Prepare
     const routes = functions.flatMap(([, fn]) =>
-      ((fn.events ?? []) as Array<{ http?: { method: string; path: string } }>).flatMap((event) =>
-        event.http ? [`${event.http.method.toUpperCase()} /${event.http.path}`] : [],
+      // The stream evaluation's events are a variable (they depend on the alerts param): no route.
+      (Array.isArray(fn.events) ? (fn.events as Array<{ http?: { method: string; path: string } }>) : []).flatMap(
+        (event) => (event.http ? [`${event.http.method.toUpperCase()} /${event.http.path}`] : []),
       ),
     );
 
@@ -243,5 +249,30 @@ describe('serverless.yml', () => {
       AlarmHistoryTableName: { Ref: 'AlarmHistoryTable' },
       CheckAlarmsFunctionName: { Ref: 'CheckAlarmsLambdaFunction' },
     });
+  });
+
+  it('evaluates on the rule by default, and on the telemetry stream with alerts=stream, reporting failed records', () => {
+    // Prepare
+    const custom = (config as unknown as { custom: unknown }).custom as Record<string, unknown> & {
+      streamEvaluationEvents: Record<string, Array<{ stream: Record<string, unknown> }>>;
+    };
+
+    // Assess
+    expect(custom.alerts).toBe("${param:alerts, 'rule'}");
+    expect(config.functions?.evaluateTelemetryStream?.events).toBe(
+      '${self:custom.streamEvaluationEvents.${self:custom.alerts}}',
+    );
+    expect(custom.streamEvaluationEvents.rule).toEqual([]);
+    expect(custom.streamEvaluationEvents.stream).toEqual([
+      {
+        stream: expect.objectContaining({
+          type: 'kinesis',
+          functionResponseType: 'ReportBatchItemFailures',
+          destinations: { onFailure: { type: 'sqs', arn: { 'Fn::GetAtt': ['EvaluateFailuresQueue', 'Arn'] } } },
+        }),
+      },
+    ]);
+    const outputs = (config.resources as { Outputs?: Record<string, { Value: unknown }> }).Outputs ?? {};
+    expect(outputs.AlertEvaluation?.Value).toBe('${self:custom.alerts}');
   });
 });

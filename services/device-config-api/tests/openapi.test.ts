@@ -39,7 +39,9 @@ function httpEvents(service: string): HttpEvent[] {
       : value;
   };
   return Object.values(yml.functions ?? {}).flatMap((fn) =>
-    ((fn.events as Array<{ http?: HttpEvent }> | undefined) ?? [])
+    // A function's events may be a variable (iot-alerting's stream evaluation, whose events depend on a param): no
+    // http event can come from one.
+    (Array.isArray(fn.events) ? (fn.events as Array<{ http?: HttpEvent }>) : [])
       .filter((event) => event.http)
       .map(({ http }) => ({
         ...(http as HttpEvent),

@@ -1,5 +1,5 @@
 import { readConfig } from '@iot/lambda-kit';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The function's environment, read once at cold start. */
 export const loadConfig = () =>

@@ -1,5 +1,5 @@
 import { readConfig } from '@iot/lambda-kit';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const common = {
   POWERTOOLS_SERVICE_NAME: z.string().default('iot-telemetry-analytics'),

@@ -25,6 +25,8 @@ export interface PackageServicesOptions {
   /** Called as each service starts and ends packaging. */
   onProgress?: (event: { service: string; step: 'packaging' | 'packaged' | 'reused' }) => void;
   force?: boolean;
+  /** Params per service that replace or add to those of serverless-compose.yml (e.g. `{ alerting: { alerts: 'stream' } }`). */
+  params?: Record<string, Record<string, string>>;
 }
 
 export type PackagedServiceInput = Omit<PackagedService, 'outputs'>;
@@ -86,6 +88,7 @@ export async function packageServices(options: PackageServicesOptions): Promise<
         resolveParam(param, (name) => outputs.get(name), `services.${service.name}.params.${key}`),
       ]),
     );
+    Object.assign(params, options.params?.[service.name]);
     options.onProgress?.({ service: service.name, step: 'packaging' });
     const { template, reused } = await packageService({
       root: options.root,

@@ -344,12 +344,15 @@ describe('missing data', () => {
     await putThresholds(deviceId, [{ metric: 'temperature', comparison: 'above', value: 30, missingDataMinutes: 10 }]);
     await publishAndEvaluate(deviceId, 'temperature', reading(deviceId, 'temperature', 21, 0));
     const ruleName = await checkAlarmsRule();
-    const elevenMinutesLater = Date.now() + 11 * 60_000;
+    // Ten minutes of silence, plus the minute (a tenth of the period) the alarm's last reading written may lag the
+    // last reading received (see alarmRefreshSeconds in the alerting README), plus a minute for the event's time,
+    // which has whole seconds.
+    const twelveMinutesLater = Date.now() + 12 * 60_000;
 
-    // Act: the run of the schedule eleven minutes from now, run now.
+    // Act: the run of the schedule twelve minutes from now, run now.
     const ran = await fetch(`${cloud.endpoints.edge}/_local/schedules/${encodeURIComponent(ruleName)}/run`, {
       method: 'POST',
-      body: JSON.stringify({ time: elevenMinutesLater }),
+      body: JSON.stringify({ time: twelveMinutesLater }),
     });
 
     // Assess
@@ -393,7 +396,7 @@ describe('missing data', () => {
           'detail-type': 'Scheduled Event',
           source: 'aws.events',
           account: '000000000000',
-          time: new Date(Date.now() + 12 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          time: new Date(Date.now() + 13 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
           region: 'us-east-1',
           resources: [],
           detail: {},

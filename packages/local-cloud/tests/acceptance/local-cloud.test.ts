@@ -163,15 +163,15 @@ describe('starting the local cloud', () => {
     expect(before.status).toBe(503);
     expect(before.body).toMatchObject({
       status: 'starting',
-      pending: ['device-config-api', 'alerting', 'telemetry-analytics', 'ingestion-rules'],
+      pending: ['device-config-api', 'telemetry-analytics', 'alerting', 'ingestion-rules'],
     });
     expect(after.status).toBe(200);
     const report = (await after.json()) as { status: string; stacks: { stackName: string; status: string }[] };
     expect(report.status).toBe('healthy');
     expect(report.stacks.map((s) => [s.stackName, s.status])).toEqual([
       ['iot-device-config-api-local', 'deployed'],
-      ['iot-alerting-local', 'deployed'],
       ['iot-telemetry-analytics-local', 'deployed'],
+      ['iot-alerting-local', 'deployed'],
       ['iot-ingestion-rules-local', 'deployed'],
     ]);
   });
@@ -567,8 +567,8 @@ describe('stopping and starting again on the same data folder', () => {
     // Assess
     expect(cloud.stacks.map((s) => [s.service, s.reused])).toEqual([
       ['device-config-api', true],
-      ['alerting', true],
       ['telemetry-analytics', true],
+      ['alerting', true],
       ['ingestion-rules', true],
     ]);
     if (!firstReused) expect(cloud.startupMs).toBeLessThan(firstStartMs);

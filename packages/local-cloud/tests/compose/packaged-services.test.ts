@@ -32,11 +32,12 @@ beforeAll(async () => {
 describe('pnpm run package', () => {
   it('packages the four services in compose order', () => {
     // Assess
-    expect(Object.keys(services)).toEqual(['device-config-api', 'alerting', 'telemetry-analytics', 'ingestion-rules']);
+    // alerting takes the telemetry stream's ARN from telemetry-analytics (for alerts on the stream).
+    expect(Object.keys(services)).toEqual(['device-config-api', 'telemetry-analytics', 'alerting', 'ingestion-rules']);
     expect(Object.values(services).map((s) => s.stackName)).toEqual([
       'iot-device-config-api-local',
-      'iot-alerting-local',
       'iot-telemetry-analytics-local',
+      'iot-alerting-local',
       'iot-ingestion-rules-local',
     ]);
   });
@@ -50,8 +51,19 @@ describe('pnpm run package', () => {
     // Assess
     expect(payload.AwsIotSqlVersion).toBe('2016-03-23');
     expect(payload.Sql).toMatch(/^SELECT topic\(2\) AS deviceId, .* FROM 'devices\/\+\/telemetry'$/);
+    // The Lambda action only while alerts are evaluated on the rule (iot-alerting's AlertEvaluation, `rule` here).
+    expect(services.alerting?.outputs.AlertEvaluation).toBe('rule');
+    expect((services['ingestion-rules']?.template as { Conditions?: unknown } | undefined)?.Conditions).toEqual({
+      AlertsOnRule: { 'Fn::Equals': ['rule', 'rule'] },
+    });
     expect(payload.Actions).toEqual([
-      { Lambda: { FunctionArn: services.alerting?.outputs.EvaluateTelemetryFunctionArn } },
+      {
+        'Fn::If': [
+          'AlertsOnRule',
+          { Lambda: { FunctionArn: services.alerting?.outputs.EvaluateTelemetryFunctionArn } },
+          { Ref: 'AWS::NoValue' },
+        ],
+      },
       {
         Kinesis: expect.objectContaining({
           StreamName: analytics.TelemetryStreamName,

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type AlarmHistoryEntry, AlarmHistoryEntrySchema, type AlarmNotification } from '@iot/types';
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodePageToken, encodePageToken } from '../domain/page-token';
 import type { AlarmHistoryStore, Page } from '../domain/ports';
 

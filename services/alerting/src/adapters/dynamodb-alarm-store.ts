@@ -17,7 +17,7 @@ import {
   DeviceIdSchema,
   MetricNameSchema,
 } from '@iot/types';
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodePageToken, encodePageToken } from '../domain/page-token';
 import type { AlarmKey, AlarmStore, AlarmWrite, Page, StoredAlarm } from '../domain/ports';
 

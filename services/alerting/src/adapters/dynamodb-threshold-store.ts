@@ -1,6 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { summarizeIssues, type ThresholdRule, ThresholdRuleSetSchema } from '@iot/types';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ThresholdStore } from '../domain/thresholds';
 
 // One item per device (key: the device id) plus one for the fleet defaults (key: FLEET_THRESHOLDS_KEY).

@@ -7,6 +7,12 @@ export const MINUTE_MS = 60_000;
 export interface AlarmCheckOptions {
   /** How often an alarm that stays in ALARM unacknowledged is notified again; 0 never does. */
   reminderIntervalMs: number;
+  /**
+   * The longest the evaluation leaves an alarm unwritten while readings change nothing of it (0, the default, writes
+   * every reading). See `alarmRefreshMs`: the alarm's last reading and silence clock may lag the real ones by that
+   * much, so silence is judged that much later.
+   */
+  alarmRefreshMs?: number;
 }
 
 export const NO_REMINDERS: AlarmCheckOptions = { reminderIntervalMs: 0 };
@@ -30,13 +36,28 @@ function lastHeardAt({ alarm, lastReceivedAt }: TrackedAlarm): number {
   return lastReceivedAt ?? alarm.lastReadingAt ?? alarm.stateChangedAt;
 }
 
-/** When the metric counts as silent under `rule`; `undefined` if the rule does not watch for missing data. */
+/**
+ * How long the evaluation may leave an alarm under `rule` unwritten while its readings change nothing but its last
+ * reading: `alarmRefreshMs`, and at most a tenth of the rule's missing-data period, so that silence, judged from the
+ * last reading written, is found at most 10 % late and never early.
+ */
+export function alarmRefreshMs(rule: ResolvedThresholdRule | undefined, options: AlarmCheckOptions): number {
+  const refresh = options.alarmRefreshMs ?? 0;
+  if (rule?.missingDataMinutes === undefined) return refresh;
+  return Math.min(refresh, (rule.missingDataMinutes * MINUTE_MS) / 10);
+}
+
+/**
+ * When the metric counts as silent under `rule`; `undefined` if the rule does not watch for missing data. Readings
+ * received up to `alarmRefreshMs` after the last one written may not be written yet: the deadline waits that long.
+ */
 export function missingDataDeadline(
   tracked: TrackedAlarm,
   rule: ResolvedThresholdRule | undefined,
+  options: AlarmCheckOptions = NO_REMINDERS,
 ): number | undefined {
   if (rule?.missingDataMinutes === undefined || tracked.alarm.state === 'INSUFFICIENT_DATA') return undefined;
-  return lastHeardAt(tracked) + rule.missingDataMinutes * MINUTE_MS;
+  return lastHeardAt(tracked) + rule.missingDataMinutes * MINUTE_MS + alarmRefreshMs(rule, options);
 }
 
 /** When the next reminder is due; `undefined` unless the alarm is in ALARM, unacknowledged, with reminders on. */
@@ -59,7 +80,7 @@ export function nextCheckAt(
   rule: ResolvedThresholdRule | undefined,
   options: AlarmCheckOptions,
 ): number | undefined {
-  return earliest(missingDataDeadline(tracked, rule), reminderDueAt(tracked, rule, options));
+  return earliest(missingDataDeadline(tracked, rule, options), reminderDueAt(tracked, rule, options));
 }
 
 const plural = (count: number, unit: string) => `${count} ${unit}${count === 1 ? '' : 's'}`;
@@ -82,7 +103,7 @@ export function checkAlarm(
   options: AlarmCheckOptions,
 ): AlarmCheck {
   const { alarm } = tracked;
-  const silentSince = missingDataDeadline(tracked, rule);
+  const silentSince = missingDataDeadline(tracked, rule, options);
   if (rule?.missingDataMinutes !== undefined && silentSince !== undefined && silentSince <= now) {
     const next: TrackedAlarm = {
       alarm: {

@@ -1,8 +1,8 @@
 import type { AlarmNotification, ResolvedThresholdRule, TelemetryRuleEvent } from '@iot/types';
-import { type AlarmCheckOptions, earliest, NO_REMINDERS, nextCheckAt } from './alarm-checks';
-import { evaluateReading, type Reading } from './alarm-state-machine';
+import { type AlarmCheckOptions, alarmRefreshMs, earliest, NO_REMINDERS, nextCheckAt } from './alarm-checks';
+import { evaluateReading, type Reading, type TrackedAlarm } from './alarm-state-machine';
 import { deliverChange, type UnconfirmedChange } from './deliver-change';
-import type { AlarmHistoryStore, AlarmNotifier, AlarmStore } from './ports';
+import type { AlarmCache, AlarmHistoryStore, AlarmNotifier, AlarmStore } from './ports';
 import { loadRuleSets, rulesByMetric, type ThresholdStore } from './thresholds';
 
 /** What happened to one metric of a message. */
@@ -13,6 +13,8 @@ export type MetricOutcome =
   | 'stale'
   /** The alarm was updated without a change of state. */
   | 'updated'
+  /** The reading changed nothing the alarm keeps but its last reading, written at most every `alarmRefreshMs`. */
+  | 'unchanged'
   /** The alarm changed state and the change was published. */
   | 'notified'
   /** A redelivery of a reading whose change was written but not yet published: published now. */
@@ -51,8 +53,22 @@ export interface EvaluateTelemetryDependencies {
   alarms: AlarmStore;
   history: AlarmHistoryStore;
   notifier: AlarmNotifier;
-  /** Reminders, which decide when the scheduled check must next look at an alarm in ALARM (default: none). */
+  /**
+   * Reminders, which decide when the scheduled check must next look at an alarm in ALARM (default: none), and how
+   * long an alarm may stay unwritten while readings change nothing of it (default: written on every reading).
+   */
   checks?: AlarmCheckOptions;
+  /** The alarms as this warm function last read or wrote them; without it every reading reads its alarm. */
+  alarmCache?: AlarmCache;
+}
+
+/** What an alarm keeps besides its last reading: what a reading must change for the alarm to be written at once. */
+function keptState({ alarm, recentBreaches, lastNotifiedAt, reminderCount }: TrackedAlarm): string {
+  const { lastValue: _value, lastReadingAt: _at, ...fields } = alarm;
+  const defined = Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify([defined, recentBreaches, lastNotifiedAt ?? null, reminderCount ?? 0]);
 }
 
 /**
@@ -116,25 +132,58 @@ async function evaluateMetric(
     if (unconfirmed) report.unconfirmed.push(unconfirmed);
   };
 
+  const { deviceId, metric } = reading;
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-    const stored = await alarms.get(reading.deviceId, reading.metric);
+    // The cached alarm is used once: a write it fails to make (another writer got there first) reads the alarm again.
+    const cached = attempt === 1 ? deps.alarmCache?.get(deviceId, metric) : undefined;
+    const stored = cached ? cached.stored : await alarms.get(deviceId, metric);
     if (stored?.pendingNotification?.timestamp === reading.timestamp) {
       await publish(stored.pendingNotification);
+      deps.alarmCache?.delete(deviceId, metric);
       return 'renotified';
     }
-    const evaluation = evaluateReading(stored, rule, reading);
+    const evaluation = evaluateReading(cached?.latest ?? stored, rule, reading);
     if (evaluation.outcome === 'stale') return 'stale';
     // A newer change supersedes an unpublished older one; otherwise the older one stays pending for its redelivery.
     const pending = evaluation.notification ?? stored?.pendingNotification;
     const checkAt = earliest(stored?.checkAt, nextCheckAt(evaluation.next, rule, checks));
+    // A reading that changes nothing the alarm keeps (its state, its breach window, its rule, its next check) is not
+    // written, unless the alarm's last reading written is `alarmRefreshMs` old: the silence clock and the last reading
+    // shown by the API lag by at most that, and the write (conditional on the revision) refreshes a stale cache.
+    const unwrittenFor = (evaluation.next.lastReceivedAt ?? 0) - (stored?.lastReceivedAt ?? 0);
+    if (
+      stored &&
+      !pending &&
+      checkAt === stored.checkAt &&
+      keptState(evaluation.next) === keptState(stored) &&
+      unwrittenFor < alarmRefreshMs(rule, checks)
+    ) {
+      deps.alarmCache?.set(deviceId, metric, { stored, latest: evaluation.next });
+      return 'unchanged';
+    }
     const saved = await alarms.save({
       next: evaluation.next,
       expectedRevision: stored?.revision,
       pendingNotification: pending,
       checkAt,
     });
-    if (!saved) continue;
-    if (!evaluation.notification) return 'updated';
+    if (!saved) {
+      deps.alarmCache?.delete(deviceId, metric);
+      continue;
+    }
+    if (!evaluation.notification) {
+      const written = {
+        ...evaluation.next,
+        revision: (stored?.revision ?? 0) + 1,
+        pendingNotification: pending,
+        checkAt,
+      };
+      if (pending) deps.alarmCache?.delete(deviceId, metric);
+      else deps.alarmCache?.set(deviceId, metric, { stored: written, latest: evaluation.next });
+      return 'updated';
+    }
+    // Marking the change published changes the alarm's revision: the next reading reads it again.
+    deps.alarmCache?.delete(deviceId, metric);
     await publish(evaluation.notification);
     return 'notified';
   }

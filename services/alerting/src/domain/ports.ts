@@ -61,6 +61,22 @@ export interface AlarmStore {
   dueForCheck(now: number): AsyncIterable<AlarmKey[]>;
 }
 
+/** An alarm as a warm function last wrote or read it (`stored`), and as its readings since have left it (`latest`). */
+export interface CachedAlarm {
+  stored: StoredAlarm;
+  latest: TrackedAlarm;
+}
+
+/**
+ * The alarms a warm evaluation has seen, so that a reading that changes nothing of its alarm needs no DynamoDB
+ * read or write. Another writer's change is found by the next conditional write, which fails and reads again.
+ */
+export interface AlarmCache {
+  get(deviceId: string, metric: string): CachedAlarm | undefined;
+  set(deviceId: string, metric: string, alarm: CachedAlarm): void;
+  delete(deviceId: string, metric: string): void;
+}
+
 /** Where alarm notifications go: the alerts topic. */
 export interface AlarmNotifier {
   notify(notification: AlarmNotification): Promise<void>;

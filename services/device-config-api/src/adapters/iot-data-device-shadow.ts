@@ -7,7 +7,7 @@ import {
   UpdateThingShadowCommand,
 } from '@aws-sdk/client-iot-data-plane';
 import { type DeviceConfiguration, DeviceConfigurationSchema, ShadowStateSchema } from '@iot/types';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DeviceShadowPort, VersionConflictError } from '../domain/device-config';
 import type { ShadowDocument, ShadowReader } from '../domain/devices';
 

@@ -4,7 +4,7 @@ import { createLogger, type Logger, once } from '@iot/lambda-kit';
 import { summarizeIssues } from '@iot/types';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { IotDataPublisher } from '../adapters/iot-data-publisher';
 import { SqsRuleErrorQueue } from '../adapters/sqs-rule-error-queue';
 import { loadConfig } from '../config';

@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createLogger, type Logger, once } from '@iot/lambda-kit';
 import middy from '@middy/core';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoDbWindowMetricsStore } from '../adapters/dynamodb-window-metrics-store';
 import { FirehoseWindowMetricsExport } from '../adapters/firehose-window-metrics-export';
 import { SqsRejectedRecordSink } from '../adapters/sqs-rejected-record-sink';

@@ -1,0 +1,37 @@
+import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { InvalidRecordSink, InvalidTelemetryRecord } from '../domain/evaluate-telemetry-batch';
+
+/**
+ * Invalid records of the telemetry stream as messages on the evaluate failures queue (beside the rule's failed
+ * events), one per record, with the reason as a message attribute.
+ */
+export class SqsInvalidRecordSink implements InvalidRecordSink {
+  private queueUrl: Promise<string> | undefined;
+
+  /** `queueName` is resolved to its URL on first use, so the configuration needs no account id. */
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueName: string,
+  ) {}
+
+  private url(): Promise<string> {
+    this.queueUrl ??= this.client
+      .send(new GetQueueUrlCommand({ QueueName: this.queueName }))
+      .then((answer) => answer.QueueUrl ?? Promise.reject(new Error(`No URL for queue ${this.queueName}`)))
+      .catch((error: unknown) => {
+        this.queueUrl = undefined;
+        throw error;
+      });
+    return this.queueUrl;
+  }
+
+  async reject(record: InvalidTelemetryRecord): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: await this.url(),
+        MessageBody: JSON.stringify({ source: 'telemetry-stream', rejectedAt: new Date().toISOString(), ...record }),
+        MessageAttributes: { reason: { DataType: 'String', StringValue: record.reason.slice(0, 256) } },
+      }),
+    );
+  }
+}
