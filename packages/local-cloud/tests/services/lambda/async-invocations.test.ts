@@ -86,6 +86,33 @@ describe('asynchronous invocation', () => {
     expect((times[2] as number) - (times[1] as number)).toBeGreaterThanOrEqual(200);
   });
 
+  it('retries a function that times out as one that throws, then sends the timeout to the on-failure queue', async () => {
+    // Prepare
+    const hangs = `
+exports.handler = async (event, context) => {
+  console.log('attempt', context.awsRequestId, Date.now());
+  await new Promise((resolve) => setTimeout(resolve, 10000));
+};`;
+    await lambda.runtime.createFunction(
+      definition('slow-evaluate', hangs, { timeoutSeconds: 1, onFailureDestinationArn: FAILURE_QUEUE }),
+    );
+
+    // Act
+    await lambda.runtime.invoke('slow-evaluate', { deviceId: 'd-8' }, 'Event');
+    const sent = await waitFor(() => queues.sent[0], 15_000);
+
+    // Assess
+    const record = JSON.parse(sent.body);
+    expect(sent.queueArn).toBe(FAILURE_QUEUE);
+    expect(record.requestContext).toMatchObject({ condition: 'RetriesExhausted', approximateInvokeCount: 3 });
+    expect(record.requestPayload).toEqual({ deviceId: 'd-8' });
+    expect(record.responsePayload).toMatchObject({
+      errorType: 'Sandbox.Timedout',
+      errorMessage: expect.stringMatching(/Task timed out after 1\.00 seconds$/),
+    });
+    expect(attemptTimes(lambda.dataDir, 'slow-evaluate')).toHaveLength(3);
+  }, 30_000);
+
   it('keeps the request id across retries', async () => {
     // Prepare
     await lambda.runtime.createFunction(
