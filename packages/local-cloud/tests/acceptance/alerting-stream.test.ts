@@ -14,6 +14,7 @@ import { type AwsClients, awsClients, type StartedCloud, startCloud } from './lo
 import {
   MqttPublisher,
   type RestApi,
+  registerDevices,
   restApi,
   signIn,
   stackOutput,
@@ -76,6 +77,7 @@ describe('alerts on the stream', () => {
   it('raises an alarm once from the stream, stays quiet for a repeated and a duplicate reading, then clears once', async () => {
     // Prepare
     const deviceId = `stream-greenhouse-${run}`;
+    await registerDevices(api, deviceId);
     const answer = await api(`/devices/${deviceId}/thresholds`, {
       method: 'PUT',
       json: {
