@@ -24,6 +24,7 @@ let api: RestApi;
 let alice: AppUser;
 let bob: AppUser;
 let privateJwk: JWK;
+let devicePrivateKey: string;
 
 const run = Date.now().toString(36);
 const aliceDevice = `${run}-alice-1`;
@@ -96,7 +97,14 @@ beforeAll(async () => {
     json: { deviceId: aliceDevice, type: 'sensor' },
   });
   expect(registered.status).toBe(201);
+  devicePrivateKey = (registered.body as { certificate: { privateKey: string } }).certificate.privateKey;
 }, 180_000);
+
+/** The middle line of a PEM's base64: a piece of the key no log may hold. */
+const pemBodyLine = (pem: string) => {
+  const lines = pem.split('\n').filter((line) => line && !line.startsWith('-----'));
+  return lines[Math.floor(lines.length / 2)] as string;
+};
 
 afterAll(async () => {
   for (const spy of writes) spy.mockRestore();
@@ -318,7 +326,7 @@ describe('hygiene', () => {
     },
   );
 
-  it('logs no secret: not the user pool’s private key, not a token (function logs, gateway, console)', async () => {
+  it('logs no secret: not the user pool’s or the CA’s private key, not a device’s key, not a token', async () => {
     // Prepare: more of what writes logs: an expired token, a registration that conflicts, another user's device.
     const tokens = [alice.token, bob.token, (await signIn(cloud.endpoints.edge, 'carol', { expiresIn: -60 })).token];
     await api('/devices', { as: tokens[2] as string });
@@ -341,6 +349,8 @@ describe('hygiene', () => {
       ),
       ...Object.fromEntries(tokens.map((token, i) => [`token ${i}`, token])),
       ...Object.fromEntries(tokens.map((token, i) => [`signature of token ${i}`, token.split('.')[2] as string])),
+      "device's private key": pemBodyLine(devicePrivateKey),
+      "CA's private key": pemBodyLine(await readFile(join(started.dataDir, 'iot', 'ca', 'root-ca.key'), 'utf8')),
     };
     const leaked = Object.entries(secrets)
       .filter(([, secret]) => everything.includes(secret.slice(0, 24)))
