@@ -67,7 +67,7 @@ export class KinesisShard {
       sequenceNumber: this.sequenceNumberAt(position),
       position,
       partitionKey,
-      data,
+      data: ownCopy(data),
       approximateArrivalTimestamp: arrival,
     };
     this.records.push(record);
@@ -185,4 +185,15 @@ export class KinesisStream {
     const cutoff = now - this.retentionMs;
     for (const shard of this.shards) shard.trimBefore(cutoff);
   }
+}
+
+/**
+ * The record's bytes in memory of their own. A small Buffer is usually a slice of a larger one (Node's 8 KB pool, a
+ * socket's read chunk), and a record kept for the whole retention period would keep all of that alive with it.
+ */
+function ownCopy(data: Buffer): Buffer {
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return data;
+  const copy = Buffer.allocUnsafeSlow(data.length);
+  data.copy(copy);
+  return copy;
 }

@@ -69,6 +69,22 @@ describe('Kinesis for in-process producers and consumers', () => {
     expect(kinesis.position('telemetry', 'shardId-000000000000', { type: 'LATEST' })).toBe(3);
   });
 
+  it('keeps a record in memory of its own, not the larger buffer its bytes were sliced from', () => {
+    // Prepare: a message's bytes as a slice of a socket's read chunk
+    kinesis.createStream({ streamName: 'telemetry', shardCount: 1 });
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    chunk.write('{"t":21.5}', 1000);
+
+    // Act
+    kinesis.putRecord('telemetry', chunk.subarray(1000, 1010), 'sensor-1');
+    const start = kinesis.position('telemetry', 'shardId-000000000000', { type: 'TRIM_HORIZON' });
+    const [record] = kinesis.read('telemetry', 'shardId-000000000000', start, 1).records;
+
+    // Assess
+    expect(record?.data.toString()).toBe('{"t":21.5}');
+    expect(record?.data.buffer.byteLength).toBe(10);
+  });
+
   it('refuses puts to a stream that does not exist', () => {
     // Act
     const put = () => kinesis.putRecord('missing', 'x', 'k');
