@@ -165,6 +165,8 @@ export class MqttBroker implements IotPublisher, Flushable {
   private wsHttpServer: HttpServer | undefined;
   private closing = false;
   private persistence!: Persistence;
+  /** QoS 1 retained messages already stored before their PUBACK, by payload (see storeRetainedBeforeAck). */
+  private readonly storedBeforeAck = new WeakMap<Buffer, string>();
   private state: BrokerState | undefined;
   private readonly logger: BrokerLogger;
   private tcpPort = 0;
@@ -378,6 +380,7 @@ export class MqttBroker implements IotPublisher, Flushable {
         principal: this.connections.get(client)?.principal,
         receivedAt: Date.now(),
       };
+      if (packet.retain && packet.qos === 1) return this.storeRetainedBeforeAck(packet, callback);
       callback(null);
     };
 
@@ -423,6 +426,21 @@ export class MqttBroker implements IotPublisher, Flushable {
     await this.listen();
   }
 
+  /**
+   * aedes sends the PUBACK of a QoS 1 message before its publish pipeline stores it as retained; a crash in between
+   * would lose a retained message the device was told was received. It is stored (and on disk) here, before aedes
+   * acknowledges, and the pipeline's own store of the same packet is skipped (its payload Buffer is carried over).
+   */
+  private storeRetainedBeforeAck(packet: AedesPublishPacket, callback: (error?: Error | null) => void): void {
+    this.persistence.storeRetained(packet).then(
+      () => {
+        this.storedBeforeAck.set(packet.payload as Buffer, packet.topic);
+        callback(null);
+      },
+      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+    );
+  }
+
   /** Retained messages go only to filters that name their topic exactly, as AWS IoT does; state is saved on change. */
   private adjustPersistence(): void {
     const persistence = this.persistence;
@@ -432,6 +450,10 @@ export class MqttBroker implements IotPublisher, Flushable {
     const changed = () => this.state?.persisted();
     const storeRetained = persistence.storeRetained.bind(persistence);
     persistence.storeRetained = async (packet) => {
+      if (packet.qos === 1 && this.storedBeforeAck.get(packet.payload) === packet.topic) {
+        this.storedBeforeAck.delete(packet.payload);
+        return;
+      }
       (packet as AedesPublishPacket & { iotReceivedAt?: number }).iotReceivedAt ??= Date.now();
       await storeRetained(packet);
       await changed();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeClients, connect, connectForConnack, inbox, startBroker } from './mqtt-fixture';
@@ -40,6 +40,49 @@ describe('MQTT broker with a data folder', () => {
     expect(connack.sessionPresent).toBe(true);
     expect((await received.next('commands/device-p')).payload.toString()).toBe('reboot');
     expect((await received.next('devices/p/config')).payload.toString()).toBe('{"rate":5}');
+    await closeClients();
+    await second.broker.close();
+  });
+
+  it('has a QoS 1 retained message on disk by the time it sends the PUBACK', async () => {
+    // Prepare
+    const { broker } = await startBroker({ dataDir });
+    const app = await connect(broker.url, { clientId: 'app-r' });
+
+    // Act: what a crash right after the PUBACK would find in the data folder
+    await app.publishAsync('devices/r/config', '{"rate":7}', { qos: 1, retain: true });
+    const onDisk = readFileSync(join(dataDir, 'broker.json'), 'utf8');
+
+    // Assess
+    const saved = JSON.parse(onDisk) as { retained: { topic: string; payload: string }[] };
+    expect(saved.retained).toEqual([
+      expect.objectContaining({ topic: 'devices/r/config', payload: Buffer.from('{"rate":7}').toString('base64') }),
+    ]);
+    await closeClients();
+    await broker.close();
+  });
+
+  it('keeps the newest of several retained messages published back to back on one topic', async () => {
+    // Prepare
+    const first = await startBroker({ dataDir });
+    const app = await connect(first.broker.url, { clientId: 'app-n' });
+
+    // Act
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        app.publishAsync('devices/n/config', JSON.stringify({ rate: i }), { qos: 1, retain: true }),
+      ),
+    );
+    await app.publishAsync('devices/n/config', '{"rate":"last"}', { qos: 1, retain: true });
+    await closeClients();
+    await first.broker.close();
+    const second = await startBroker({ dataDir, port: 0 });
+    const reader = await connect(second.broker.url, { clientId: 'reader-n' });
+    const received = inbox(reader);
+    await reader.subscribeAsync('devices/n/config', { qos: 1 });
+
+    // Assess
+    expect((await received.next('devices/n/config')).payload.toString()).toBe('{"rate":"last"}');
     await closeClients();
     await second.broker.close();
   });
