@@ -431,8 +431,11 @@ export class MqttBroker implements IotPublisher, Flushable {
    * would lose a retained message the device was told was received. It is stored (and on disk) here, before aedes
    * acknowledges, and the pipeline's own store of the same packet is skipped (its payload Buffer is carried over).
    */
-  private storeRetainedBeforeAck(packet: AedesPublishPacket, callback: (error?: Error | null) => void): void {
-    this.persistence.storeRetained(packet).then(
+  private storeRetainedBeforeAck(
+    packet: Pick<AedesPublishPacket, 'topic' | 'payload'>,
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.persistence.storeRetained(packet as AedesPublishPacket).then(
       () => {
         this.storedBeforeAck.set(packet.payload as Buffer, packet.topic);
         callback(null);
@@ -450,8 +453,8 @@ export class MqttBroker implements IotPublisher, Flushable {
     const changed = () => this.state?.persisted();
     const storeRetained = persistence.storeRetained.bind(persistence);
     persistence.storeRetained = async (packet) => {
-      if (packet.qos === 1 && this.storedBeforeAck.get(packet.payload) === packet.topic) {
-        this.storedBeforeAck.delete(packet.payload);
+      if (packet.qos === 1 && this.storedBeforeAck.get(packet.payload as Buffer) === packet.topic) {
+        this.storedBeforeAck.delete(packet.payload as Buffer);
         return;
       }
       (packet as AedesPublishPacket & { iotReceivedAt?: number }).iotReceivedAt ??= Date.now();
