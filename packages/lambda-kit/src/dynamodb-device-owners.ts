@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeviceOwners, DeviceOwnership } from './device-ownership';
+import { type DeviceRouteDependencies, type HttpRouteConfig, httpRouteDependencies } from './route';
 
 /** The index of the devices table by owner (`ownerId`, `deviceId`). */
 export const DEVICES_BY_OWNER_INDEX = 'byOwner';
@@ -49,4 +50,21 @@ export class DynamoDbDeviceOwners implements DeviceOwners {
     } while (startKey);
     return devices;
   }
+}
+
+/** The environment of a function serving routes under `/devices/{deviceId}`. */
+export interface DeviceRouteConfig extends HttpRouteConfig {
+  /** iot-device-config-api's devices table: who owns which device. */
+  DEVICES_TABLE_NAME: string;
+}
+
+/**
+ * The dependencies of a device route (see `deviceRoute`) from its function's configuration: the service's logger, its
+ * CORS origin, and the owners of devices read from the devices table through `documents`.
+ */
+export function deviceRouteDependencies(
+  documents: DynamoDBDocumentClient,
+  config: DeviceRouteConfig,
+): DeviceRouteDependencies & { owners: DynamoDbDeviceOwners } {
+  return { ...httpRouteDependencies(config), owners: new DynamoDbDeviceOwners(documents, config.DEVICES_TABLE_NAME) };
 }

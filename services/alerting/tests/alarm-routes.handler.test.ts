@@ -12,7 +12,6 @@ import { createLogger } from '@iot/lambda-kit';
 import { DynamoDbDeviceOwners } from '@iot/lambda-kit/dynamodb-device-owners';
 import {
   createDevicesTable,
-  createTableFromServerlessYml,
   type LocalDynamoDb,
   lambdaContext,
   putDeviceOwner,
@@ -29,10 +28,6 @@ import {
   type ThresholdRule,
 } from '@iot/types';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { DynamoDbAlarmHistoryStore } from '../src/adapters/dynamodb-alarm-history-store';
-import { DynamoDbAlarmStore } from '../src/adapters/dynamodb-alarm-store';
-import { createDocumentClient } from '../src/adapters/dynamodb-document-client';
-import { DynamoDbThresholdStore } from '../src/adapters/dynamodb-threshold-store';
 import { FLEET_THRESHOLDS_KEY } from '../src/domain/thresholds';
 import { createAcknowledgeAlarmHandler } from '../src/handlers/acknowledge-alarm';
 import { createDeleteDeviceThresholdsHandler } from '../src/handlers/delete-device-thresholds';
@@ -41,9 +36,9 @@ import { createGetDeviceAlarmHistoryHandler } from '../src/handlers/get-device-a
 import { createGetFleetThresholdsHandler } from '../src/handlers/get-fleet-thresholds';
 import { createListAlarmsHandler } from '../src/handlers/list-alarms';
 import { createPutFleetThresholdsHandler } from '../src/handlers/put-fleet-thresholds';
+import { createAlarmTables } from './alarm-tables';
 import { type AlertsTopic, startAlertsTopic } from './alerts-topic';
 
-const SERVICE_DIR = join(__dirname, '..');
 const T0 = 1_767_225_600_000;
 const MINUTE = 60_000;
 const ACK_USER = '5f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b';
@@ -56,21 +51,10 @@ let db: LocalDynamoDb;
 
 /** A fresh set of the service's tables under a prefix of their own, with stores and an evaluation on them. */
 async function createTables(prefix: string) {
-  const names = {
-    thresholds: `${prefix}-thresholds`,
-    alarms: `${prefix}-alarms`,
-    history: `${prefix}-alarm-history`,
-    devices: `${prefix}-devices`,
-  };
-  await createTableFromServerlessYml(db.client, SERVICE_DIR, 'ThresholdsTable', names.thresholds);
-  await createTableFromServerlessYml(db.client, SERVICE_DIR, 'AlarmsTable', names.alarms);
-  await createTableFromServerlessYml(db.client, SERVICE_DIR, 'AlarmHistoryTable', names.history);
+  const { documents, thresholds, alarms, history } = await createAlarmTables(db.client, prefix);
   // iot-device-config-api's devices table: who owns which device.
-  await createDevicesTable(db.client, names.devices);
-  const documents = createDocumentClient(db.client);
-  const thresholds = new DynamoDbThresholdStore(documents, names.thresholds, { consistentRead: true });
-  const alarms = new DynamoDbAlarmStore(documents, names.alarms);
-  const history = new DynamoDbAlarmHistoryStore(documents, names.history, 90);
+  const devicesTable = `${prefix}-devices`;
+  await createDevicesTable(db.client, devicesTable);
   const evaluate = createEvaluateTelemetryHandler({
     thresholds,
     alarms,
@@ -93,8 +77,8 @@ async function createTables(prefix: string) {
   };
   /** Registers devices to a user, as POST /devices does. */
   const register = (ownerId: string, ...deviceIds: string[]) =>
-    Promise.all(deviceIds.map((deviceId) => putDeviceOwner(db.client, names.devices, { deviceId, ownerId })));
-  const owners = new DynamoDbDeviceOwners(documents, names.devices);
+    Promise.all(deviceIds.map((deviceId) => putDeviceOwner(db.client, devicesTable, { deviceId, ownerId })));
+  const owners = new DynamoDbDeviceOwners(documents, devicesTable);
   return { thresholds, alarms, history, readings, register, owners };
 }
 

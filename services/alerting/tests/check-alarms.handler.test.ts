@@ -12,20 +12,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '@iot/lambda-kit';
-import { createTableFromServerlessYml, type LocalDynamoDb, lambdaContext, startLocalDynamoDb } from '@iot/testing';
+import { type LocalDynamoDb, lambdaContext, startLocalDynamoDb } from '@iot/testing';
 import type { TelemetryRuleEvent, ThresholdRule } from '@iot/types';
-import { DynamoDbAlarmHistoryStore } from '../src/adapters/dynamodb-alarm-history-store';
-import { CHECK_SHARDS, checkShardOf, DynamoDbAlarmStore } from '../src/adapters/dynamodb-alarm-store';
-import { createDocumentClient } from '../src/adapters/dynamodb-document-client';
-import { DynamoDbThresholdStore } from '../src/adapters/dynamodb-threshold-store';
+import { CHECK_SHARDS, checkShardOf } from '../src/adapters/dynamodb-alarm-store';
 import { acknowledgeAlarm } from '../src/domain/acknowledge-alarm';
 import type { AlarmKey } from '../src/domain/ports';
 import { FLEET_THRESHOLDS_KEY } from '../src/domain/thresholds';
 import { createCheckAlarmsHandler } from '../src/handlers/check-alarms';
 import { createEvaluateTelemetryHandler } from '../src/handlers/evaluate-telemetry';
+import { createAlarmTables } from './alarm-tables';
 import { type AlertsTopic, type DeliveredNotification, startAlertsTopic } from './alerts-topic';
 
-const SERVICE_DIR = join(__dirname, '..');
 const MINUTE = 60_000;
 const T0 = 1_767_225_600_000;
 
@@ -51,16 +48,11 @@ afterEach(() => alerts.stop());
 
 /** The service's tables, fresh for each test (the check looks at every due alarm of its table), and its handlers. */
 async function service(reminderMinutes = 0) {
-  const prefix = `iot-alerting-check-${++tableCount}`;
-  const names = { thresholds: `${prefix}-thresholds`, alarms: `${prefix}-alarms`, history: `${prefix}-history` };
-  await createTableFromServerlessYml(db.client, SERVICE_DIR, 'ThresholdsTable', names.thresholds);
-  await createTableFromServerlessYml(db.client, SERVICE_DIR, 'AlarmsTable', names.alarms);
-  await createTableFromServerlessYml(db.client, SERVICE_DIR, 'AlarmHistoryTable', names.history);
-  const documents = createDocumentClient(db.client);
+  const { thresholds, alarms, history } = await createAlarmTables(db.client, `iot-alerting-check-${++tableCount}`);
   const deps = {
-    thresholds: new DynamoDbThresholdStore(documents, names.thresholds, { consistentRead: true }),
-    alarms: new DynamoDbAlarmStore(documents, names.alarms),
-    history: new DynamoDbAlarmHistoryStore(documents, names.history, 90),
+    thresholds,
+    alarms,
+    history,
     notifier: alerts.notifier(),
     checks: { reminderIntervalMs: reminderMinutes * MINUTE },
     logger,

@@ -6,25 +6,20 @@
  * (packages/local-cloud/tests/acceptance/alerting-stream.test.ts).
  */
 
-import { join } from 'node:path';
 import { createLogger } from '@iot/lambda-kit';
-import { createTableFromServerlessYml, type LocalDynamoDb, lambdaContext, startLocalDynamoDb } from '@iot/testing';
+import { type LocalDynamoDb, lambdaContext, startLocalDynamoDb } from '@iot/testing';
 import type { TelemetryRuleEvent } from '@iot/types';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { CachingThresholdStore } from '../src/adapters/caching-threshold-store';
-import { DynamoDbAlarmHistoryStore } from '../src/adapters/dynamodb-alarm-history-store';
-import { DynamoDbAlarmStore } from '../src/adapters/dynamodb-alarm-store';
-import { createDocumentClient } from '../src/adapters/dynamodb-document-client';
-import { DynamoDbThresholdStore } from '../src/adapters/dynamodb-threshold-store';
+import type { DynamoDbAlarmHistoryStore } from '../src/adapters/dynamodb-alarm-history-store';
+import type { DynamoDbAlarmStore } from '../src/adapters/dynamodb-alarm-store';
+import type { DynamoDbThresholdStore } from '../src/adapters/dynamodb-threshold-store';
 import { MemoryAlarmCache } from '../src/adapters/memory-alarm-cache';
 import type { InvalidTelemetryRecord } from '../src/domain/evaluate-telemetry-batch';
 import { createEvaluateTelemetryStreamHandler } from '../src/handlers/evaluate-telemetry-stream';
+import { createAlarmTables } from './alarm-tables';
 import { type AlertsTopic, startAlertsTopic } from './alerts-topic';
 
-const SERVICE_DIR = join(__dirname, '..');
-const THRESHOLDS_TABLE = 'iot-alerting-stream-test-thresholds';
-const ALARMS_TABLE = 'iot-alerting-stream-test-alarms';
-const HISTORY_TABLE = 'iot-alerting-stream-test-alarm-history';
 const T0 = Date.UTC(2026, 0, 1);
 const SECOND = 1000;
 
@@ -36,13 +31,7 @@ let history: DynamoDbAlarmHistoryStore;
 
 beforeAll(async () => {
   db = await startLocalDynamoDb();
-  await createTableFromServerlessYml(db.client, SERVICE_DIR, 'ThresholdsTable', THRESHOLDS_TABLE);
-  await createTableFromServerlessYml(db.client, SERVICE_DIR, 'AlarmsTable', ALARMS_TABLE);
-  await createTableFromServerlessYml(db.client, SERVICE_DIR, 'AlarmHistoryTable', HISTORY_TABLE);
-  const documents = createDocumentClient(db.client);
-  thresholds = new DynamoDbThresholdStore(documents, THRESHOLDS_TABLE, { consistentRead: true });
-  alarms = new DynamoDbAlarmStore(documents, ALARMS_TABLE);
-  history = new DynamoDbAlarmHistoryStore(documents, HISTORY_TABLE, 90);
+  ({ thresholds, alarms, history } = await createAlarmTables(db.client, 'iot-alerting-stream-test'));
 });
 afterAll(() => db.stop());
 

@@ -12,23 +12,22 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createLogger } from '@iot/lambda-kit';
-import { createTableFromServerlessYml, type LocalDynamoDb, lambdaContext, startLocalDynamoDb } from '@iot/testing';
+import { type LocalDynamoDb, lambdaContext, startLocalDynamoDb } from '@iot/testing';
 import type { AlarmNotification, TelemetryRuleEvent, ThresholdRule } from '@iot/types';
 import { CachingThresholdStore } from '../src/adapters/caching-threshold-store';
-import { DynamoDbAlarmHistoryStore } from '../src/adapters/dynamodb-alarm-history-store';
+import type { DynamoDbAlarmHistoryStore } from '../src/adapters/dynamodb-alarm-history-store';
 import { DynamoDbAlarmStore } from '../src/adapters/dynamodb-alarm-store';
 import { createDocumentClient } from '../src/adapters/dynamodb-document-client';
-import { DynamoDbThresholdStore } from '../src/adapters/dynamodb-threshold-store';
+import type { DynamoDbThresholdStore } from '../src/adapters/dynamodb-threshold-store';
 import { MemoryAlarmCache } from '../src/adapters/memory-alarm-cache';
 import type { StoredAlarm } from '../src/domain/ports';
 import { FLEET_THRESHOLDS_KEY } from '../src/domain/thresholds';
 import { createEvaluateTelemetryHandler } from '../src/handlers/evaluate-telemetry';
+import { createAlarmTables } from './alarm-tables';
 import { type AlertsTopic, startAlertsTopic } from './alerts-topic';
 
-const SERVICE_DIR = join(__dirname, '..');
-const THRESHOLDS_TABLE = 'iot-alerting-test-thresholds';
-const ALARMS_TABLE = 'iot-alerting-test-alarms';
-const HISTORY_TABLE = 'iot-alerting-test-alarm-history';
+const TABLES = 'iot-alerting-test';
+const ALARMS_TABLE = `${TABLES}-alarms`;
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:iot-alerting-test-alerts';
 
 const fixture: TelemetryRuleEvent = JSON.parse(
@@ -46,13 +45,7 @@ let history: DynamoDbAlarmHistoryStore;
 
 beforeAll(async () => {
   db = await startLocalDynamoDb();
-  await createTableFromServerlessYml(db.client, SERVICE_DIR, 'ThresholdsTable', THRESHOLDS_TABLE);
-  await createTableFromServerlessYml(db.client, SERVICE_DIR, 'AlarmsTable', ALARMS_TABLE);
-  await createTableFromServerlessYml(db.client, SERVICE_DIR, 'AlarmHistoryTable', HISTORY_TABLE);
-  const documents = createDocumentClient(db.client);
-  thresholds = new DynamoDbThresholdStore(documents, THRESHOLDS_TABLE, { consistentRead: true });
-  alarms = new DynamoDbAlarmStore(documents, ALARMS_TABLE);
-  history = new DynamoDbAlarmHistoryStore(documents, HISTORY_TABLE, 90);
+  ({ thresholds, alarms, history } = await createAlarmTables(db.client, TABLES));
 });
 
 afterAll(() => db.stop());

@@ -1,59 +1,26 @@
-import {
-  cors,
-  createLogger,
-  type DeviceOwners,
-  deviceOwnerOnly,
-  json,
-  type Logger,
-  once,
-  parsePathParameters,
-  problemDetails,
-} from '@iot/lambda-kit';
-import { DynamoDbDeviceOwners } from '@iot/lambda-kit/dynamodb-device-owners';
-import { DevicePathSchema } from '@iot/types';
-import middy from '@middy/core';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { type DeviceRouteDependencies, deviceRoute, json, once } from '@iot/lambda-kit';
+import { deviceRouteDependencies } from '@iot/lambda-kit/dynamodb-device-owners';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { createDocumentClient } from '../adapters/dynamodb-document-client';
 import { DynamoDbThresholdStore } from '../adapters/dynamodb-threshold-store';
 import { loadApiConfig } from '../config';
 import { describeThresholds, type ThresholdStore } from '../domain/thresholds';
 
-export interface GetDeviceThresholdsDependencies {
-  /** Who owns which device: only the owner may use the route. */
-  owners: Pick<DeviceOwners, 'ownershipOf'>;
-  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
-  corsOrigin?: string;
+export interface GetDeviceThresholdsDependencies extends DeviceRouteDependencies {
   thresholds: ThresholdStore;
-  logger: Logger;
 }
 
 /** `GET /devices/{deviceId}/thresholds`: the device's own rules, and the fleet defaults for its other metrics. */
-export function createGetDeviceThresholdsHandler({
-  owners,
-  corsOrigin,
-  thresholds,
-  logger,
-}: GetDeviceThresholdsDependencies) {
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(cors({ origin: corsOrigin ?? '' }))
-    .use(problemDetails({ logger }))
-    .use(deviceOwnerOnly(owners))
-    .handler(async (event) => {
-      const { deviceId } = parsePathParameters(DevicePathSchema, event);
-      return json(200, await describeThresholds(thresholds, deviceId));
-    });
+export function createGetDeviceThresholdsHandler({ thresholds, ...route }: GetDeviceThresholdsDependencies) {
+  return deviceRoute(route, async (_event, { deviceId }) => json(200, await describeThresholds(thresholds, deviceId)));
 }
 
 const built = once(() => {
   const config = loadApiConfig();
   const documents = createDocumentClient();
   return createGetDeviceThresholdsHandler({
-    owners: new DynamoDbDeviceOwners(documents, config.DEVICES_TABLE_NAME),
-    thresholds: new DynamoDbThresholdStore(documents, config.THRESHOLDS_TABLE_NAME, {
-      consistentRead: true,
-    }),
-    logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
-    corsOrigin: config.CORS_ALLOWED_ORIGIN,
+    ...deviceRouteDependencies(documents, config),
+    thresholds: new DynamoDbThresholdStore(documents, config.THRESHOLDS_TABLE_NAME, { consistentRead: true }),
   });
 });
 

@@ -1,14 +1,7 @@
 import { HttpProblem } from '@iot/lambda-kit';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { AlarmAcknowledgementConflictError, AlarmNotFoundError } from '../domain/acknowledge-alarm';
 import { AlarmContentionError } from '../domain/evaluate-telemetry';
 import { InvalidPageTokenError } from '../domain/page-token';
-
-/** Who acts on a request: the authorizer's `sub` claim (Cognito user pools), else `anonymous`. */
-export function actingUser(event: APIGatewayProxyEvent): string {
-  const claims = (event.requestContext?.authorizer as { claims?: { sub?: unknown } } | null | undefined)?.claims;
-  return typeof claims?.sub === 'string' && claims.sub !== '' ? claims.sub : 'anonymous';
-}
 
 /** The domain errors of this service a caller may see, as problem details; anything else stays a 500. */
 export function mapAlertingError(error: unknown): HttpProblem | undefined {

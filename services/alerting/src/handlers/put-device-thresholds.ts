@@ -1,31 +1,14 @@
-import {
-  cors,
-  createLogger,
-  type DeviceOwners,
-  deviceOwnerOnly,
-  json,
-  type Logger,
-  once,
-  parseJsonBody,
-  parsePathParameters,
-  problemDetails,
-} from '@iot/lambda-kit';
-import { DynamoDbDeviceOwners } from '@iot/lambda-kit/dynamodb-device-owners';
-import { DevicePathSchema, PutThresholdsRequestSchema } from '@iot/types';
-import middy from '@middy/core';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { type DeviceRouteDependencies, deviceRoute, json, once, parseJsonBody } from '@iot/lambda-kit';
+import { deviceRouteDependencies } from '@iot/lambda-kit/dynamodb-device-owners';
+import { PutThresholdsRequestSchema } from '@iot/types';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { createDocumentClient } from '../adapters/dynamodb-document-client';
 import { DynamoDbThresholdStore } from '../adapters/dynamodb-threshold-store';
 import { loadApiConfig } from '../config';
 import { replaceDeviceThresholds, type ThresholdStore } from '../domain/thresholds';
 
-export interface PutDeviceThresholdsDependencies {
-  /** Who owns which device: only the owner may use the route. */
-  owners: Pick<DeviceOwners, 'ownershipOf'>;
-  /** The origin(s) a browser may call from (CORS_ALLOWED_ORIGIN); no CORS headers without it. */
-  corsOrigin?: string;
+export interface PutDeviceThresholdsDependencies extends DeviceRouteDependencies {
   thresholds: ThresholdStore;
-  logger: Logger;
   now?: () => number;
 }
 
@@ -34,35 +17,24 @@ export interface PutDeviceThresholdsDependencies {
  * evaluations see the change once their cached thresholds expire (`THRESHOLD_CACHE_TTL_SECONDS`).
  */
 export function createPutDeviceThresholdsHandler({
-  owners,
-  corsOrigin,
   thresholds,
-  logger,
   now = Date.now,
+  ...route
 }: PutDeviceThresholdsDependencies) {
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(cors({ origin: corsOrigin ?? '' }))
-    .use(problemDetails({ logger }))
-    .use(deviceOwnerOnly(owners))
-    .handler(async (event) => {
-      const { deviceId } = parsePathParameters(DevicePathSchema, event);
-      const { rules } = parseJsonBody(PutThresholdsRequestSchema, event);
-      const applicable = await replaceDeviceThresholds(thresholds, deviceId, rules, now());
-      logger.info('thresholds replaced', { deviceId, metrics: rules.map((rule) => rule.metric) });
-      return json(200, applicable);
-    });
+  return deviceRoute(route, async (event, { deviceId }) => {
+    const { rules } = parseJsonBody(PutThresholdsRequestSchema, event);
+    const applicable = await replaceDeviceThresholds(thresholds, deviceId, rules, now());
+    route.logger.info('thresholds replaced', { deviceId, metrics: rules.map((rule) => rule.metric) });
+    return json(200, applicable);
+  });
 }
 
 const built = once(() => {
   const config = loadApiConfig();
   const documents = createDocumentClient();
   return createPutDeviceThresholdsHandler({
-    owners: new DynamoDbDeviceOwners(documents, config.DEVICES_TABLE_NAME),
-    thresholds: new DynamoDbThresholdStore(documents, config.THRESHOLDS_TABLE_NAME, {
-      consistentRead: true,
-    }),
-    logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
-    corsOrigin: config.CORS_ALLOWED_ORIGIN,
+    ...deviceRouteDependencies(documents, config),
+    thresholds: new DynamoDbThresholdStore(documents, config.THRESHOLDS_TABLE_NAME, { consistentRead: true }),
   });
 });
 

@@ -1,5 +1,4 @@
-import { cors, HttpProblem, type Logger, ownershipProblem, problemDetails } from '@iot/lambda-kit';
-import middy from '@middy/core';
+import { HttpProblem, type HttpRouteDependencies, httpRoute, ownershipProblem } from '@iot/lambda-kit';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { CommandNotFoundError } from '../domain/commands';
 import { VersionConflictError } from '../domain/device-config';
@@ -9,8 +8,7 @@ import { DeviceAlreadyRegisteredError } from '../domain/devices';
 export const MAX_BODY_BYTES = 16 * 1024;
 
 /** What every HTTP function of the service needs. */
-export interface HttpDependencies {
-  logger: Logger;
+export interface HttpDependencies extends HttpRouteDependencies {
   /** The dashboard's origin(s), for CORS. */
   corsOrigin: string;
 }
@@ -26,15 +24,13 @@ export function mapDomainError(error: unknown): HttpProblem | undefined {
 }
 
 /**
- * The middy stack of every HTTP function: CORS on every answer (errors included), then problem details for every
- * failure (domain errors mapped, AWS throttling as 429, anything else a 500 that reveals nothing).
+ * The middy stack of every HTTP function (`httpRoute`): CORS on every answer (errors included), then problem details
+ * for every failure (this service's domain errors mapped, AWS throttling as 429, anything else a 500 that reveals
+ * nothing).
  */
 export function httpHandler(
   { logger, corsOrigin }: HttpDependencies,
   handle: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>,
 ) {
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(cors({ origin: corsOrigin }))
-    .use(problemDetails({ logger, mapError: mapDomainError }))
-    .handler(handle);
+  return httpRoute({ logger, corsOrigin, mapError: mapDomainError }, handle);
 }
