@@ -275,7 +275,7 @@ describe('checkAlarms: missing data', () => {
     expect(new Set(devices.map((deviceId) => checkShardOf(deviceId, 'temperature'))).size).toBe(CHECK_SHARDS);
     expect(summary.outcomes).toEqual({ 'insufficient-data': devices.length });
     expect(new Set((await publishes()).map((publish) => attributesOf(publish).deviceId))).toEqual(new Set(devices));
-  });
+  }, 30_000);
 
   it('takes no alarm with less than its safety margin of time left; they stay due', async () => {
     // Prepare
