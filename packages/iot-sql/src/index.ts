@@ -26,5 +26,6 @@ export {
   validateSql,
 } from './rule';
 export { type CompiledTemplate, compileTemplate } from './template';
+export { formatTime } from './time';
 export { type BasicIngestTopic, parseBasicIngestTopic, topicMatchesFilter } from './topic';
 export { type SqlValue, serializeOutput, toJson, WholeDecimal } from './values';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { formatTime } from '@iot/iot-sql';
 import { AwsServiceError } from '../../edge/aws-service';
 
 /**
@@ -63,117 +64,12 @@ function validatePattern(pattern: string): void {
   }
 }
 
-interface TimeFields {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  millisecond: number;
-  weekday: number;
-  dayOfYear: number;
-}
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-
-function timeFields(time: Date, timeZone: string | undefined): TimeFields {
-  let local = time;
-  if (timeZone && timeZone !== 'UTC') {
-    const parts = Object.fromEntries(
-      new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-      })
-        .formatToParts(time)
-        .map((part) => [part.type, Number(part.value)]),
-    ) as Record<string, number>;
-    local = new Date(
-      Date.UTC(
-        parts.year as number,
-        (parts.month as number) - 1,
-        parts.day,
-        parts.hour,
-        parts.minute,
-        parts.second,
-        time.getUTCMilliseconds(),
-      ),
-    );
-  }
-  const startOfYear = Date.UTC(local.getUTCFullYear(), 0, 1);
-  return {
-    year: local.getUTCFullYear(),
-    month: local.getUTCMonth() + 1,
-    day: local.getUTCDate(),
-    hour: local.getUTCHours(),
-    minute: local.getUTCMinutes(),
-    second: local.getUTCSeconds(),
-    millisecond: local.getUTCMilliseconds(),
-    weekday: local.getUTCDay(),
-    dayOfYear: Math.floor((local.getTime() - startOfYear) / 86_400_000) + 1,
-  };
-}
-
-const pad = (value: number, width: number) => String(value).padStart(width, '0');
-
-/** Formats a time with the subset of Java DateTimeFormatter that prefixes use. */
-export function formatTimestamp(pattern: string, time: Date, timeZone?: string): string {
-  const f = timeFields(time, timeZone);
-  return tokenizePattern(pattern)
-    .map((token) => {
-      if ('literal' in token) return token.literal;
-      const { letter, count } = token;
-      switch (letter) {
-        case 'y':
-        case 'u':
-          return count === 2 ? pad(f.year % 100, 2) : pad(f.year, count);
-        case 'M':
-          if (count === 3) return (MONTHS[f.month - 1] as string).slice(0, 3);
-          if (count >= 4) return MONTHS[f.month - 1] as string;
-          return pad(f.month, count);
-        case 'd':
-          return pad(f.day, count);
-        case 'H':
-          return pad(f.hour, count);
-        case 'h':
-          return pad(f.hour % 12 || 12, count);
-        case 'm':
-          return pad(f.minute, count);
-        case 's':
-          return pad(f.second, count);
-        case 'S':
-          return pad(f.millisecond, 3).padEnd(count, '0').slice(0, count);
-        case 'D':
-          return pad(f.dayOfYear, count);
-        case 'E':
-          return count >= 4 ? (WEEKDAYS[f.weekday] as string) : (WEEKDAYS[f.weekday] as string).slice(0, 3);
-        case 'a':
-          return f.hour < 12 ? 'AM' : 'PM';
-        default:
-          throw invalid(`Unsupported timestamp pattern letter "${letter}"`);
-      }
-    })
-    .join('');
+/** Formats a time with the subset of Java DateTimeFormatter that prefixes use (the IoT SQL engine's formatter). */
+export function formatTimestamp(pattern: string, time: Date, timeZone = 'UTC'): string {
+  validatePattern(pattern);
+  const text = formatTime(pattern, time.getTime(), timeZone);
+  if (text === undefined) throw invalid(`Cannot format the timestamp pattern "${pattern}" in time zone "${timeZone}"`);
+  return text;
 }
 
 interface Expression {
