@@ -26,7 +26,11 @@ export function createArchiveRawTelemetryHandler({ archive, logger }: ArchiveRaw
     }));
     const batch = rawArchiveBatch(records);
     if (batch.refused.length > 0) {
-      logger.warn('records that are not telemetry archived under raw-errors/', { refused: batch.refused });
+      // The first few with their reasons: a batch of up to 10,000 records could otherwise make one huge log line.
+      logger.warn('records that are not telemetry sent alone, for raw-errors/', {
+        count: batch.refused.length,
+        refused: batch.refused.slice(0, 20),
+      });
     }
     const failure = await archive.write(batch.records.map((record) => record.data));
     if (failure) {
