@@ -352,7 +352,6 @@ export function ourDesign(input: FleetInput, ruleActions: number, a: Assumptions
     1e6,
   );
   const alertBatches = shards * (SECONDS_PER_MONTH / a.alertBatchWindowSeconds);
-  const recordBytes = input.payloadBytes + a.projectionOverheadBytes;
   const alerting: CostLine[] =
     input.alerts === 'rule'
       ? [
