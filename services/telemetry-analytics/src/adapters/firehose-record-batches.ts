@@ -1,4 +1,9 @@
-import { type _Record, type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import {
+  type _Record,
+  type FirehoseClient,
+  PutRecordBatchCommand,
+  type PutRecordBatchCommandOutput,
+} from '@aws-sdk/client-firehose';
 
 /** PutRecordBatch takes at most 500 records and 4 MiB per call. */
 const MAX_RECORDS_PER_CALL = 500;
@@ -18,13 +23,15 @@ export interface FirehoseWriteFailure {
   refused: number;
   attempted: number;
   reason: string;
+  /** The error of a call that failed as a whole (the SDK's own retries done), if that is what stopped the write. */
+  error?: unknown;
 }
 
 /**
  * Writes records to a Firehose delivery stream with PutRecordBatch: calls within Firehose's limits (500 records,
  * 4 MiB), in order; each call is made again with only the records Firehose refused (`FailedPutCount`), backing off,
- * up to `maxAttempts` calls. It stops at the first call whose records are still refused (or that throws) and says
- * which record is the first not delivered, so a caller can have it and everything after it delivered again.
+ * up to `maxAttempts` calls. It stops at the first call whose records are still refused, or that fails as a whole,
+ * and says which record is the first not delivered, so a caller can have it and everything after it delivered again.
  */
 export class FirehoseRecordBatches {
   private readonly maxAttempts: number;
@@ -66,24 +73,30 @@ export class FirehoseRecordBatches {
   private async put(records: readonly Buffer[], start: number, end: number): Promise<FirehoseWriteFailure | undefined> {
     let pending = Array.from({ length: end - start }, (_, i) => start + i);
     for (let attempt = 1; ; attempt++) {
-      let refused: number[];
-      let reason: string;
+      let answer: PutRecordBatchCommandOutput;
       try {
-        const answer = await this.client.send(
+        answer = await this.client.send(
           new PutRecordBatchCommand({
             DeliveryStreamName: this.deliveryStreamName,
             Records: pending.map((index): _Record => ({ Data: records[index] })),
           }),
         );
-        if (!answer.FailedPutCount) return undefined;
-        const responses = answer.RequestResponses ?? [];
-        refused = pending.filter((_, i) => !responses[i] || Boolean(responses[i]?.ErrorCode));
-        const first = responses.find((response) => response.ErrorCode);
-        reason = `${first?.ErrorCode} ${first?.ErrorMessage}`;
       } catch (error) {
-        refused = pending;
-        reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        // The SDK has already retried what it deems transient (throttling, network): not again here.
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        return {
+          firstUndelivered: Math.min(...pending),
+          refused: pending.length,
+          attempted: pending.length,
+          reason: `: the call failed (${reason})`,
+          error,
+        };
       }
+      if (!answer.FailedPutCount) return undefined;
+      const responses = answer.RequestResponses ?? [];
+      const refused = pending.filter((_, i) => !responses[i] || Boolean(responses[i]?.ErrorCode));
+      const first = responses.find((response) => response.ErrorCode);
+      const reason = `${first?.ErrorCode} ${first?.ErrorMessage}`;
       if (attempt >= this.maxAttempts) {
         return {
           firstUndelivered: Math.min(...refused),

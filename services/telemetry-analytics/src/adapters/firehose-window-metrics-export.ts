@@ -24,6 +24,7 @@ export class FirehoseWindowMetricsExport implements WindowMetricsExport {
     const lines = results.devices.map((metric) => `${JSON.stringify({ ...metric, part: results.part })}\n`);
     const failure = await this.batches.write(packLines(lines));
     if (failure) {
+      if (failure.error) throw failure.error;
       throw new Error(
         `Firehose ${this.batches.deliveryStreamName} refused ${failure.refused} of ${failure.attempted} records ${failure.reason}`,
       );
