@@ -3,10 +3,12 @@
  * a downstream outage (a stream and a delivery stream deleted) makes the telemetry rule's error action keep every
  * message; a function that throws (its table deleted) is retried as Lambda retries an asynchronous invocation, then
  * lands in its on-failure destination; the Kinesis mapping whose function keeps failing (its table deleted) retries,
- * bisects, and sends the batch's description to its on-failure destination.
+ * bisects, and sends the batch's description to its on-failure destination; so does the raw archive's feed from the
+ * stream when its delivery stream is gone, into its own queue.
  */
 import { rm } from 'node:fs/promises';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import type { LocalCloud } from '../../src/local-cloud';
 import { closeAllClients, type MqttJsDevice, mqttJsDevice } from '../acceptance/iot-clients';
@@ -80,6 +82,36 @@ test('the metrics table deleted: the stream mapping retries, bisects and tells i
   );
   const record = JSON.parse(body);
   expect(record.requestContext.condition).toBe('RetryAttemptsExhausted');
+  expect(record.KinesisBatchInfo).toMatchObject({
+    streamArn: expect.stringContaining(stackOutput(cloud, 'telemetry-analytics', 'TelemetryStreamName')),
+  });
+  expect(record.KinesisBatchInfo.batchSize).toBeGreaterThanOrEqual(1);
+  expect((await fetch(cloud.endpoints.health)).status).toBe(200);
+});
+
+test("the raw archive's delivery stream deleted: its feed reports the records, retries, then tells its own queue", async () => {
+  // Prepare
+  const failures = new QueueCollector(aws.sqs, 'iot-telemetry-analytics-local-archive-failures');
+  await aws.firehose.send(
+    new DeleteDeliveryStreamCommand({
+      DeliveryStreamName: stackOutput(cloud, 'telemetry-analytics', 'RawArchiveDeliveryStreamName'),
+    }),
+  );
+  const deviceId = `outage-${run}-archive`;
+
+  // Act
+  for (let i = 1; i <= 3; i++) {
+    await device.client.publishAsync(`devices/${deviceId}/telemetry`, reading(i), { qos: 1 });
+  }
+
+  // Assess
+  const body = await waitFor(
+    'the undelivered batch in the archive failure queue',
+    async () => (await failures.collect()).find((b) => b.includes('KinesisBatchInfo')),
+    { timeoutMs: 90_000, intervalMs: 500 },
+  );
+  const record = JSON.parse(body);
+  expect(record.requestContext.functionArn).toMatch(/:function:iot-telemetry-analytics-local-archiveRawTelemetry$/);
   expect(record.KinesisBatchInfo).toMatchObject({
     streamArn: expect.stringContaining(stackOutput(cloud, 'telemetry-analytics', 'TelemetryStreamName')),
   });
