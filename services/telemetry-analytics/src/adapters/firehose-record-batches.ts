@@ -8,6 +8,7 @@ import {
 /** PutRecordBatch takes at most 500 records and 4 MiB per call. */
 const MAX_RECORDS_PER_CALL = 500;
 const MAX_BYTES_PER_CALL = 4 * 1024 * 1024;
+
 export interface FirehoseBatchOptions {
   /** Calls per batch, the first included, before the records still refused are given up. */
   maxAttempts?: number;
@@ -20,8 +21,10 @@ export interface FirehoseBatchOptions {
 export interface FirehoseWriteFailure {
   /** Index, in the records given, of the first record not delivered; every record before it was. */
   firstUndelivered: number;
+  /** Records refused by the last call, of the records it was given. */
   refused: number;
   attempted: number;
+  /** Why, to follow "refused N of M records": `after 5 attempts: <Firehose's error>` or `in a call that failed: ...`. */
   reason: string;
   /** The error of a call that failed as a whole (the SDK's own retries done), if that is what stopped the write. */
   error?: unknown;
@@ -88,7 +91,7 @@ export class FirehoseRecordBatches {
           firstUndelivered: Math.min(...pending),
           refused: pending.length,
           attempted: pending.length,
-          reason: `: the call failed (${reason})`,
+          reason: `in a call that failed: ${reason}`,
           error,
         };
       }
