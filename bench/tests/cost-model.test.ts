@@ -1,8 +1,9 @@
-import { alertingSettings, countRuleActions } from '../src/cost/cost-bench';
+import { alertingSettings, analyticsSettings, countRuleActions } from '../src/cost/cost-bench';
 import {
   compareDesigns,
   DEFAULT_ASSUMPTIONS,
   type FleetInput,
+  firehoseIngestGb,
   iotMessagingUsd,
   messagesPerMonth,
   meteredUnits,
@@ -47,12 +48,12 @@ describe('cost arithmetic', () => {
   it('charges the original design for every publish and ours for none (Basic Ingest)', () => {
     // Act
     const original = originalDesign(FLEET);
-    const ours = ourDesign(FLEET, 3);
+    const ours = ourDesign(FLEET, 2);
 
     // Assess
     expect(lineOf(original.lines, 'messaging').usd).toBeCloseTo(262.8);
     expect(lineOf(ours.lines, 'messaging').usd).toBe(0);
-    expect(lineOf(ours.lines, 'actions executed').usd).toBeCloseTo((3 * 262.8 * 0.15) / 1, 6);
+    expect(lineOf(ours.lines, 'actions executed').usd).toBeCloseTo(2 * 262.8 * 0.15, 6);
   });
 
   it('prices a Lambda per message as requests plus GB-seconds', () => {
@@ -64,15 +65,15 @@ describe('cost arithmetic', () => {
 
   it('prices a Lambda per stream batch instead of per message, and the second reader of the stream, when alerts are on the stream', () => {
     // Act
-    const onRule = ourDesign(FLEET, 3);
-    const onStream = ourDesign({ ...FLEET, alerts: 'stream' }, 2);
+    const onRule = ourDesign(FLEET, 2);
+    const onStream = ourDesign({ ...FLEET, alerts: 'stream' }, 1);
 
     // Assess
-    expect(lineOf(onStream.lines, 'actions executed').item).toContain('2 per message');
+    expect(lineOf(onStream.lines, 'actions executed').item).toContain('1 per message');
     expect(onStream.lines.some((l) => l.item.startsWith('evaluateTelemetry per message'))).toBe(false);
     // One batch per shard per batch window: 4 shards, 1 s.
     expect(lineOf(onStream.lines, 'evaluateTelemetryStream per stream batch: requests').quantity).toBe(4 * 2_628_000);
-    expect(lineOf(onStream.lines, 'data out (second consumer').quantity).toBeGreaterThan(0);
+    expect(lineOf(onStream.lines, 'data out (the stream evaluation)').quantity).toBeGreaterThan(0);
     expect(onStream.monthlyUsd).toBeLessThan(onRule.monthlyUsd);
   });
 
@@ -89,6 +90,57 @@ describe('cost arithmetic', () => {
     expect(lineOf(onRule.lines, 'alarms: refresh write').quantity).toBeCloseTo(1000 * 2 * 8760 * 2);
     expect(lineOf(onStream.lines, 'alarms: refresh write').quantity).toBeCloseTo(1000 * 2 * 8760);
     expect(onRule.lines.some((l) => l.item.includes('per alarmed metric per message'))).toBe(false);
+  });
+
+  it('meters Firehose records as at least 5 KB: one per line in the original, packed lines in ours', () => {
+    // Prepare: 1,000 lines of 580 bytes.
+    const a = DEFAULT_ASSUMPTIONS;
+
+    // Act
+    const unpacked = firehoseIngestGb(1000, 580, a);
+    const packedInOne = firehoseIngestGb(1000, 580, a, 1);
+    const packedInTen = firehoseIngestGb(1000, 580, a, 10);
+
+    // Assess: 1,000 records of 5 KB; one record of 580,000 B (a full 512 KiB record and 55,712 B, 11 units);
+    // ten records of 58,000 B (12 units each).
+    expect(unpacked * 1024 ** 3).toBeCloseTo(1000 * 5120);
+    expect(packedInOne * 1024 ** 3).toBeCloseTo((103 + 11) * 5120);
+    expect(packedInTen * 1024 ** 3).toBeCloseTo(10 * 12 * 5120);
+  });
+
+  it('prices the raw archive fed from the stream: its consumer, its read of the stream, packed records', () => {
+    // Act
+    const original = originalDesign(FLEET);
+    const ours = ourDesign(FLEET, 2);
+
+    // Assess: one batch per shard per 30 s window, 4 shards.
+    expect(lineOf(ours.lines, 'archiveRawTelemetry per stream batch: requests').quantity).toBe(4 * (2_628_000 / 30));
+    expect(lineOf(ours.lines, 'data out (the raw archive feed)').quantity).toBeCloseTo(
+      lineOf(ours.lines, 'data in').quantity,
+    );
+    // 262.8 M readings of 580 bytes packed, against one 5 KB record each.
+    expect(lineOf(ours.lines, 'raw archive: ingest').quantity).toBeCloseTo((262_800_000 * 580) / 1024 ** 3, -1);
+    expect(lineOf(original.lines, 'raw archive: ingest').quantity).toBeCloseTo((262_800_000 * 5120) / 1024 ** 3);
+    expect(lineOf(ours.lines, 'window metrics export: ingest').usd).toBeLessThan(
+      lineOf(original.lines, 'window metrics export: ingest').usd / 10,
+    );
+  });
+
+  it('prices the live readings, which the original design has not, and reports the ratio without them too', () => {
+    // Act
+    const report = compareDesigns(FLEET, 2);
+    const live = report.ours.lines.filter((l) => l.item.startsWith('live readings:'));
+
+    // Assess: a write unit per reading, a batch per shard per second, a read of the stream.
+    expect(lineOf(live, 'live readings: recent readings: a write per reading').quantity).toBe(262_800_000);
+    expect(lineOf(live, 'live readings: recordRecentTelemetry per stream batch: requests').quantity).toBe(
+      4 * 2_628_000,
+    );
+    expect(lineOf(live, 'live readings: data out').quantity).toBeGreaterThan(0);
+    const liveUsd = live.reduce((sum, l) => sum + l.usd, 0);
+    expect(report.ratioWithoutLiveReadings).toBeCloseTo(
+      (report.ours.monthlyUsd - liveUsd) / report.original.monthlyUsd,
+    );
   });
 
   it('reports the ratio of the costs per million messages', () => {
@@ -120,8 +172,17 @@ describe('the deployed shape, read from the services', () => {
     const onRule = countRuleActions('rule');
     const onStream = countRuleActions('stream');
 
-    // Assess: Lambda (only on the rule), Kinesis, Firehose.
-    expect([onRule, onStream]).toEqual([3, 2]);
+    // Assess: Lambda (only on the rule), Kinesis; the raw archive is fed from the stream, not by a rule action.
+    expect([onRule, onStream]).toEqual([2, 1]);
+  });
+
+  it("reads the analytics service's batch windows and archive buffer from telemetry-analytics/serverless.yml", () => {
+    expect(analyticsSettings()).toEqual({
+      batchWindowSeconds: 5,
+      archiveBatchWindowSeconds: 30,
+      recentBatchWindowSeconds: 1,
+      firehoseBufferSeconds: 60,
+    });
   });
 
   it("reads the alerting service's cache and batch settings from alerting/serverless.yml", () => {

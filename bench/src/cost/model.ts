@@ -58,6 +58,20 @@ export interface Assumptions {
   projectionOverheadBytes: number;
   /** Bytes of one window-metrics record. */
   windowRecordBytes: number;
+  /** Seconds the raw archive's feed gathers a stream batch per shard (its batchWindow, `rawArchiveBatchSeconds`). */
+  archiveBatchWindowSeconds: number;
+  /** Billed milliseconds of one archive-feed batch beyond its records' (the PutRecordBatch call). */
+  archiveBatchMs: number;
+  /** Milliseconds per record of the archive feed (validation, normalising, packing). */
+  archivePerRecordMs: number;
+  /** Largest Firehose record the archive feed and the metrics export pack lines into (MAX_PACKED_RECORD_BYTES). */
+  packedRecordBytes: number;
+  /** Bytes of raw records after which Firehose invokes the archive's processor (its BufferSizeInMBs). */
+  processorBufferBytes: number;
+  /** Seconds the recent-readings consumer gathers a stream batch per shard (its batchWindow). */
+  recentBatchWindowSeconds: number;
+  /** Billed milliseconds of one recent-readings batch beyond its records' (BatchWriteItem calls). */
+  recentBatchMs: number;
 }
 
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
@@ -78,6 +92,13 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   firehoseBufferSeconds: 60,
   projectionOverheadBytes: 80,
   windowRecordBytes: 400,
+  archiveBatchWindowSeconds: 30,
+  archiveBatchMs: 50,
+  archivePerRecordMs: 0.05,
+  packedRecordBytes: 512 * 1024,
+  processorBufferBytes: 1024 * 1024,
+  recentBatchWindowSeconds: 1,
+  recentBatchMs: 30,
 };
 
 export interface CostLine {
@@ -103,6 +124,8 @@ export interface CostReport {
   ours: DesignBill;
   /** ours / original per million messages. */
   ratio: number;
+  /** The same without the live-readings feature (`RECENT_READINGS` lines), which the original design does not have. */
+  ratioWithoutLiveReadings: number;
 }
 
 const KB = 1024;
@@ -144,14 +167,31 @@ function bill(design: string, lines: CostLine[], messages: number): DesignBill {
   return { design, lines, monthlyUsd, usdPerMillionMessages: monthlyUsd / (messages / 1e6) };
 }
 
-/** Lines both designs share: connections, the stream into the aggregation, its outputs, the raw archive. */
+/**
+ * GB of Firehose Direct PUT ingestion for `lines` lines of `lineBytes` each: one record per line (each metered as at
+ * least 5 KB), or, `packedBatches` given, lines packed into records of up to `packedRecordBytes` in that many batches
+ * (each record rounded up to 5 KB).
+ */
+export function firehoseIngestGb(lines: number, lineBytes: number, a: Assumptions, packedBatches?: number): number {
+  const increment = 5 * KB;
+  if (packedBatches === undefined) return (lines * meteredUnits(lineBytes, increment) * increment) / GB;
+  const batchBytes = (lines / packedBatches) * lineBytes;
+  const fullRecords = Math.floor(batchBytes / a.packedRecordBytes);
+  const rest = batchBytes - fullRecords * a.packedRecordBytes;
+  const metered =
+    fullRecords * meteredUnits(a.packedRecordBytes, increment) + (rest > 0 ? meteredUnits(rest, increment) : 0);
+  return (packedBatches * metered * increment) / GB;
+}
+
+function deviceWindowsPerMonth(input: FleetInput): number {
+  return input.devices * (SECONDS_PER_MONTH / input.windowSeconds);
+}
+
+/** Lines both designs share: connections, the stream into the aggregation, its outputs, S3. */
 function sharedLines(input: FleetInput, a: Assumptions, messages: number): CostLine[] {
   const connectionMinutes = input.devices * HOURS_PER_MONTH * 60;
-  const windowsPerMonth = SECONDS_PER_MONTH / input.windowSeconds;
-  const deviceWindows = input.devices * windowsPerMonth;
+  const deviceWindows = deviceWindowsPerMonth(input);
   const rawRecordBytes = input.payloadBytes + a.projectionOverheadBytes;
-  const rawGbFirehose = (messages * meteredUnits(rawRecordBytes, 5 * KB) * 5 * KB) / GB;
-  const metricsGbFirehose = (deviceWindows * meteredUnits(a.windowRecordBytes, 5 * KB) * 5 * KB) / GB;
   const archiveObjects = 2 * (SECONDS_PER_MONTH / a.firehoseBufferSeconds);
   const storedGb = (messages * rawRecordBytes + deviceWindows * a.windowRecordBytes) / GB;
   return [
@@ -164,8 +204,6 @@ function sharedLines(input: FleetInput, a: Assumptions, messages: number): CostL
       'dynamoWriteRequestUnitsPerMillion',
       1e6,
     ),
-    line('Firehose', 'raw archive: ingest (5 KB per record)', rawGbFirehose, 'firehoseIngestGb', 1),
-    line('Firehose', 'window metrics export: ingest (5 KB per record)', metricsGbFirehose, 'firehoseIngestGb', 1),
     line('S3', 'objects written by Firehose', archiveObjects, 's3PutPerThousand', 1000),
     line('S3', "storage of the month's archive and metrics (grows monthly)", storedGb, 's3StandardGbMonth', 1),
   ];
@@ -178,7 +216,7 @@ function streamLines(input: FleetInput, a: Assumptions, messages: number): CostL
     return [
       line('Kinesis', 'stream-hours (on-demand)', HOURS_PER_MONTH, 'kinesisOnDemandStreamHour', 1),
       line('Kinesis', 'data in (1 KB per record)', ingestGb, 'kinesisOnDemandIngestGb', 1),
-      line('Kinesis', 'data out (one consumer)', ingestGb, 'kinesisOnDemandRetrievalGb', 1),
+      line('Kinesis', 'data out (the aggregation)', ingestGb, 'kinesisOnDemandRetrievalGb', 1),
     ];
   }
   const recordsPerSecond = input.devices / input.intervalSeconds;
@@ -231,6 +269,20 @@ export function originalDesign(input: FleetInput, a: Assumptions = DEFAULT_ASSUM
     line('Flink', `analytics application (${kpus} KPU)`, kpus * HOURS_PER_MONTH, 'flinkKpuHour', 1),
     line('Flink', 'running application storage', 50, 'flinkRunningStorageGbMonth', 1),
     ...sharedLines(input, a, messages),
+    line(
+      'Firehose',
+      'raw archive: ingest (rule action, one message per record, 5 KB each)',
+      firehoseIngestGb(messages, input.payloadBytes + a.projectionOverheadBytes, a),
+      'firehoseIngestGb',
+      1,
+    ),
+    line(
+      'Firehose',
+      'window metrics export: ingest (one record per device window, 5 KB each)',
+      firehoseIngestGb(deviceWindowsPerMonth(input), a.windowRecordBytes, a),
+      'firehoseIngestGb',
+      1,
+    ),
   ];
   return bill('original', lines, messages);
 }
@@ -300,7 +352,6 @@ export function ourDesign(input: FleetInput, ruleActions: number, a: Assumptions
     1e6,
   );
   const alertBatches = shards * (SECONDS_PER_MONTH / a.alertBatchWindowSeconds);
-  const recordBytes = input.payloadBytes + a.projectionOverheadBytes;
   const alerting: CostLine[] =
     input.alerts === 'rule'
       ? [
@@ -323,17 +374,7 @@ export function ourDesign(input: FleetInput, ruleActions: number, a: Assumptions
             'lambdaArmGbSecond',
             1,
           ),
-          ...(input.streamMode === 'on-demand'
-            ? [
-                line(
-                  'Kinesis',
-                  'data out (second consumer: the stream evaluation)',
-                  (messages * meteredUnits(recordBytes, KB) * KB) / GB,
-                  'kinesisOnDemandRetrievalGb',
-                  1,
-                ),
-              ]
-            : []),
+          ...consumerReadLines(input, a, messages, 'data out (the stream evaluation)'),
           thresholdLine,
           ...alarmLines(input, a, messages),
         ];
@@ -358,16 +399,104 @@ export function ourDesign(input: FleetInput, ruleActions: number, a: Assumptions
     line('SNS', 'publishes (changes of alarm state only)', changes, 'snsPublishesPerMillion', 1e6),
     line('SNS', 'mobile push deliveries', changes, 'snsMobilePushPerMillion', 1e6),
     ...lambdaLines('aggregateTelemetry per stream batch', batches, a.batchMs, a.lambdaMemoryGb),
-    ...lambdaLines(
-      'normalizeRawTelemetry per Firehose buffer',
-      SECONDS_PER_MONTH / a.firehoseBufferSeconds,
-      a.batchMs * 10,
-      a.lambdaMemoryGb,
+    ...archiveLines(input, a, messages),
+    line(
+      'Firehose',
+      `window metrics export: ingest (lines packed into records of up to ${a.packedRecordBytes / KB} KiB, one export per shard per window)`,
+      firehoseIngestGb(
+        deviceWindowsPerMonth(input),
+        a.windowRecordBytes,
+        a,
+        shards * (SECONDS_PER_MONTH / input.windowSeconds),
+      ),
+      'firehoseIngestGb',
+      1,
     ),
+    ...recentReadingLines(input, a, messages),
     ...sharedLines(input, a, messages),
   ];
   return bill(input.alerts === 'rule' ? 'ours (alerts on the rule)' : 'ours (alerts on the stream)', lines, messages);
 }
+
+/** Kinesis on-demand retrieval by one more consumer of the stream (provisioned shards include their reads). */
+function consumerReadLines(input: FleetInput, a: Assumptions, messages: number, item: string): CostLine[] {
+  if (input.streamMode !== 'on-demand') return [];
+  const recordBytes = input.payloadBytes + a.projectionOverheadBytes;
+  return [line('Kinesis', item, (messages * meteredUnits(recordBytes, KB) * KB) / GB, 'kinesisOnDemandRetrievalGb', 1)];
+}
+
+/** Stream batches a consumer gets: one per shard per batch window, or more when a window holds over `batchSize`. */
+function streamBatches(input: FleetInput, a: Assumptions, messages: number, windowSeconds: number, batchSize: number) {
+  return Math.max(shardsOf(input, a) * (SECONDS_PER_MONTH / windowSeconds), messages / batchSize);
+}
+
+/**
+ * The raw archive: fed from the stream by `archiveRawTelemetry` (a consumer of the stream, a batch per shard per
+ * `archiveBatchWindowSeconds`), readings packed into Firehose records, and the processor `normalizeRawTelemetry`
+ * invoked by Firehose per buffer (`processorBufferBytes` or `firehoseBufferSeconds`, whichever comes first).
+ */
+function archiveLines(input: FleetInput, a: Assumptions, messages: number): CostLine[] {
+  const lineBytes = input.payloadBytes + a.projectionOverheadBytes;
+  const batches = streamBatches(input, a, messages, a.archiveBatchWindowSeconds, 10_000);
+  const rawBytes = messages * lineBytes;
+  const processorCalls = Math.max(SECONDS_PER_MONTH / a.firehoseBufferSeconds, rawBytes / a.processorBufferBytes);
+  return [
+    line('Lambda', 'archiveRawTelemetry per stream batch: requests', batches, 'lambdaRequestsPerMillion', 1e6),
+    line(
+      'Lambda',
+      'archiveRawTelemetry per stream batch: duration (GB-s)',
+      (batches * (a.archiveBatchMs / 1000) + messages * (a.archivePerRecordMs / 1000)) * a.lambdaMemoryGb,
+      'lambdaArmGbSecond',
+      1,
+    ),
+    ...consumerReadLines(input, a, messages, 'data out (the raw archive feed)'),
+    line(
+      'Firehose',
+      `raw archive: ingest (readings packed into records of up to ${a.packedRecordBytes / KB} KiB, one PutRecordBatch per stream batch)`,
+      firehoseIngestGb(messages, lineBytes, a, batches),
+      'firehoseIngestGb',
+      1,
+    ),
+    ...lambdaLines('normalizeRawTelemetry per Firehose buffer', processorCalls, a.batchMs * 10, a.lambdaMemoryGb),
+  ];
+}
+
+/**
+ * Recent readings for live charts (`recordRecentTelemetry`, a consumer of the stream): a batch per shard per
+ * `recentBatchWindowSeconds`, and every reading written to DynamoDB (BatchWriteItem: a write unit per KB of item).
+ * The original design has no such feature.
+ */
+export function recentReadingLines(input: FleetInput, a: Assumptions, messages: number): CostLine[] {
+  const batches = streamBatches(input, a, messages, a.recentBatchWindowSeconds, 500);
+  const itemBytes = input.payloadBytes + a.projectionOverheadBytes;
+  return [
+    line(
+      'Lambda',
+      `${RECENT_READINGS} recordRecentTelemetry per stream batch: requests`,
+      batches,
+      'lambdaRequestsPerMillion',
+      1e6,
+    ),
+    line(
+      'Lambda',
+      `${RECENT_READINGS} recordRecentTelemetry per stream batch: duration (GB-s)`,
+      (batches * (a.recentBatchMs / 1000) + messages * (a.evaluatePerRecordMs / 1000)) * a.lambdaMemoryGb,
+      'lambdaArmGbSecond',
+      1,
+    ),
+    ...consumerReadLines(input, a, messages, `${RECENT_READINGS} data out (the recent-readings consumer)`),
+    line(
+      'DynamoDB',
+      `${RECENT_READINGS} recent readings: a write per reading (${meteredUnits(itemBytes, KB)} unit each)`,
+      messages * meteredUnits(itemBytes, KB),
+      'dynamoWriteRequestUnitsPerMillion',
+      1e6,
+    ),
+  ];
+}
+
+/** Prefix of the lines of the live-readings feature, which the original design does not have. */
+export const RECENT_READINGS = 'live readings:';
 
 /**
  * Threshold reads: each warm container reads a device's thresholds at most once per cache lifetime, and a device's
@@ -414,6 +543,9 @@ export function compareDesigns(
     original,
     ours,
     ratio: ours.usdPerMillionMessages / original.usdPerMillionMessages,
+    ratioWithoutLiveReadings:
+      ours.lines.filter((l) => !l.item.startsWith(RECENT_READINGS)).reduce((sum, l) => sum + l.usd, 0) /
+      original.monthlyUsd,
   };
 }
 

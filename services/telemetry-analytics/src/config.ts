@@ -68,5 +68,15 @@ export const loadDeviceQueryConfig = () =>
     }),
   );
 
+/** The raw archive's feed from the stream, read once at cold start. */
+export const loadArchiverConfig = () =>
+  readConfig(
+    z.object({
+      ...common,
+      /** The Firehose delivery stream of the raw archive (its processor validates and normalises). */
+      RAW_ARCHIVE_DELIVERY_STREAM_NAME: z.string().min(1),
+    }),
+  );
+
 /** The raw-archive processor's environment, read once at cold start. */
 export const loadProcessorConfig = () => readConfig(z.object(common));

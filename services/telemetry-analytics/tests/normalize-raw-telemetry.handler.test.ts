@@ -92,6 +92,41 @@ describe('normalizeRawTelemetry', () => {
 });
 
 describe('normalizeRawRecord', () => {
+  it('takes a packed record of several JSON lines: Ok with every line normalised, or ProcessingFailed naming the line', () => {
+    // Prepare
+    const message = (i: number) => ({ metrics: { t: i }, deviceId: 'a', receivedAt: T0 + i, timestamp: T0 + i });
+    const packed = [1, 2, 3].map((i) => `${JSON.stringify(message(i))}\n`).join('');
+    const withBadLine = `${JSON.stringify(message(1))}\n{"deviceId":"a"}\n${JSON.stringify(message(3))}\n`;
+
+    // Act
+    const outcomes = [normalizeRawRecord(Buffer.from(packed)), normalizeRawRecord(Buffer.from(withBadLine))];
+
+    // Assess
+    expect(outcomes[0]).toEqual({
+      result: 'Ok',
+      data: Buffer.from(
+        [1, 2, 3]
+          .map((i) => `{"deviceId":"a","timestamp":${T0 + i},"receivedAt":${T0 + i},"metrics":{"t":${i}}}\n`)
+          .join(''),
+      ),
+    });
+    expect(outcomes[1]).toEqual({
+      result: 'ProcessingFailed',
+      reason: expect.stringMatching(/^line 2 of 3: not a telemetry message: /),
+    });
+  });
+
+  it('takes one JSON value spread over several lines as one message', () => {
+    // Prepare
+    const message = { deviceId: 'a', timestamp: T0, receivedAt: T0, metrics: { t: 1 } };
+
+    // Act
+    const outcome = normalizeRawRecord(Buffer.from(JSON.stringify(message, null, 2)));
+
+    // Assess
+    expect(outcome).toEqual({ result: 'Ok', data: Buffer.from(`${JSON.stringify(message)}\n`) });
+  });
+
   it('says why a record is not telemetry', () => {
     // Act
     const outcomes = [

@@ -1,12 +1,14 @@
 /**
  * Scenario 3 end to end on the running local cloud: readings of several devices published with mqtt.js, routed by
- * the ingestion rule into the Kinesis stream and the raw archive's Firehose, aggregated by the tumbling-window
- * function (3 s windows in FAST_TIMING) into the metrics table and the window-metrics Firehose; then the exact
+ * the ingestion rule into the Kinesis stream, aggregated by the tumbling-window function (3 s windows in FAST_TIMING)
+ * into the metrics table and the window-metrics Firehose, and archived by the stream's archive feed through the raw
+ * archive's Firehose (several readings per record) and its processor; then the exact
  * aggregates read through the DynamoDB SDK, the REST API and the S3 SDK. Only real clients: mqtt.js, fetch, the AWS
  * SDK against the edge endpoint.
  */
 import { rm } from 'node:fs/promises';
 import { type AttributeValue, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetTopicRuleCommand } from '@aws-sdk/client-iot';
 import { GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { FleetMetricsPage, WindowMetricsPage } from '@iot/types';
 import type { LocalCloud } from '../../src/local-cloud';
@@ -334,6 +336,30 @@ describe('window metrics of readings published over MQTT by several devices', ()
       })
       .sort((x, y) => `${x.deviceId}${x.metric}`.localeCompare(`${y.deviceId}${y.metric}`));
     expect(exported).toEqual(expectedDeviceMetrics(ids, windowStart, base));
+  });
+
+  it('feeds the raw archive from the stream: no Firehose action on the rule, a consumer of the stream that writes to it', async () => {
+    // Act
+    const { rule } = await aws.iot.send(
+      new GetTopicRuleCommand({ ruleName: output('ingestion-rules', 'TelemetryRuleName') }),
+    );
+    const mappings = Object.values(cloud.deployed['telemetry-analytics']?.resources ?? {}).filter(
+      (r) => r.type === 'AWS::Lambda::EventSourceMapping',
+    );
+
+    // Assess
+    const actions = (rule?.actions ?? []).flatMap((action) =>
+      Object.keys(action).filter((k) => action[k as keyof typeof action]),
+    );
+    expect(actions).not.toContain('firehose');
+    expect(actions).toContain('kinesis');
+    const archiveFeed = mappings.find((m) => String(m.properties.FunctionName).endsWith('-archiveRawTelemetry'));
+    expect(archiveFeed?.provisioned).toBe(true);
+    expect(archiveFeed?.properties).toMatchObject({
+      EventSourceArn: output('telemetry-analytics', 'TelemetryStreamArn'),
+      StartingPosition: 'TRIM_HORIZON',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
   });
 
   it('archives every message, the duplicate too, as one normalised line under raw/year=YYYY/month=MM/day=DD/hour=HH/', async () => {

@@ -155,7 +155,6 @@ describe('telemetry over MQTT', () => {
     for (const body of ruleErrors.bodies) {
       const kept = JSON.parse(body);
       expect(kept.failures.map((f: { failedAction: string }) => f.failedAction).sort()).toEqual([
-        'FirehoseAction',
         'KinesisAction',
         'LambdaAction',
       ]);

@@ -17,6 +17,11 @@ let services: Record<string, PackagedService>;
 const resources = (service: string): Record<string, Resource> =>
   (services[service]?.template as { Resources?: Record<string, Resource> } | undefined)?.Resources ?? {};
 const ofType = (service: string, type: string) => Object.entries(resources(service)).filter(([, r]) => r.Type === type);
+/** The event source mapping of one function of a service. */
+const mappingOf = (service: string, functionLogicalId: string) =>
+  ofType(service, 'AWS::Lambda::EventSourceMapping')
+    .map(([, r]) => r)
+    .find((r) => JSON.stringify(r.Properties.FunctionName).includes(`"${functionLogicalId}"`));
 const resolved = (service: string) =>
   resolveOutputsOffline(services[service]?.template, { stackName: services[service]?.stackName ?? '' });
 
@@ -42,7 +47,7 @@ describe('pnpm run package', () => {
     ]);
   });
 
-  it('routes telemetry through one IoT SQL 2016-03-23 rule to alerting, Kinesis and Firehose, with an error action', () => {
+  it('routes telemetry through one IoT SQL 2016-03-23 rule to alerting and Kinesis (which feeds the archive), with an error action', () => {
     // Prepare
     const [[, rule] = []] = ofType('ingestion-rules', 'AWS::IoT::TopicRule');
     const payload = rule?.Properties.TopicRulePayload as Record<string, unknown> & { Actions: unknown[] };
@@ -70,12 +75,6 @@ describe('pnpm run package', () => {
           PartitionKey: { 'Fn::Sub': '${!topic(2)}' },
         }),
       },
-      {
-        Firehose: expect.objectContaining({
-          DeliveryStreamName: analytics.RawArchiveDeliveryStreamName,
-          Separator: '\n',
-        }),
-      },
     ]);
     expect(payload.ErrorAction).toEqual({
       Sqs: expect.objectContaining({ QueueUrl: { Ref: 'RuleErrorsQueue' }, UseBase64: false }),
@@ -101,7 +100,7 @@ describe('pnpm run package', () => {
 
   it('consumes the telemetry stream with a 60 s tumbling window, partial batch failures and an on-failure queue', () => {
     // Prepare
-    const [[, mapping] = []] = ofType('telemetry-analytics', 'AWS::Lambda::EventSourceMapping');
+    const mapping = mappingOf('telemetry-analytics', 'AggregateTelemetryLambdaFunction');
 
     // Assess
     expect(mapping?.Properties).toEqual(
@@ -113,6 +112,31 @@ describe('pnpm run package', () => {
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['AggregatorFailureQueue', 'Arn'] } } },
       }),
     );
+  });
+
+  it('feeds the raw archive from the telemetry stream in large batches, with partial batch failures and its own on-failure queue', () => {
+    // Prepare
+    const mapping = mappingOf('telemetry-analytics', 'ArchiveRawTelemetryLambdaFunction');
+    const archiver = resources('telemetry-analytics').ArchiveRawTelemetryLambdaFunction;
+
+    // Assess
+    expect(mapping?.Properties).toEqual(
+      expect.objectContaining({
+        EventSourceArn: { 'Fn::GetAtt': ['TelemetryStream', 'Arn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 10000,
+        MaximumBatchingWindowInSeconds: 30,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['ArchiveFailureQueue', 'Arn'] } } },
+      }),
+    );
+    expect(mapping?.Properties.TumblingWindowInSeconds).toBeUndefined();
+    expect(archiver?.Properties.Environment).toEqual({
+      Variables: expect.objectContaining({
+        RAW_ARCHIVE_DELIVERY_STREAM_NAME: services['telemetry-analytics']?.outputs.RawArchiveDeliveryStreamName,
+      }),
+    });
   });
 
   it('attaches the alerting and analytics routes to the REST API that device-config-api owns', () => {

@@ -3,7 +3,8 @@
  * a downstream outage (a stream and a delivery stream deleted) makes the telemetry rule's error action keep every
  * message; a function that throws (its table deleted) is retried as Lambda retries an asynchronous invocation, then
  * lands in its on-failure destination; the Kinesis mapping whose function keeps failing (its table deleted) retries,
- * bisects, and sends the batch's description to its on-failure destination.
+ * bisects, and sends the batch's description to its on-failure destination; so does the raw archive's feed from the
+ * stream when its delivery stream is gone, into its own queue.
  */
 import { rm } from 'node:fs/promises';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
@@ -88,16 +89,41 @@ test('the metrics table deleted: the stream mapping retries, bisects and tells i
   expect((await fetch(cloud.endpoints.health)).status).toBe(200);
 });
 
-test('the stream and the delivery stream deleted: the rule error action keeps each message whole', async () => {
+test("the raw archive's delivery stream deleted: its feed reports the records, retries, then tells its own queue", async () => {
   // Prepare
-  const ruleErrors = new QueueCollector(aws.sqs, 'iot-ingestion-rules-local-rule-errors');
-  await aws.kinesis.send(
-    new DeleteStreamCommand({ StreamName: stackOutput(cloud, 'telemetry-analytics', 'TelemetryStreamName') }),
-  );
+  const failures = new QueueCollector(aws.sqs, 'iot-telemetry-analytics-local-archive-failures');
   await aws.firehose.send(
     new DeleteDeliveryStreamCommand({
       DeliveryStreamName: stackOutput(cloud, 'telemetry-analytics', 'RawArchiveDeliveryStreamName'),
     }),
+  );
+  const deviceId = `outage-${run}-archive`;
+
+  // Act
+  for (let i = 1; i <= 3; i++) {
+    await device.client.publishAsync(`devices/${deviceId}/telemetry`, reading(i), { qos: 1 });
+  }
+
+  // Assess
+  const body = await waitFor(
+    'the undelivered batch in the archive failure queue',
+    async () => (await failures.collect()).find((b) => b.includes('KinesisBatchInfo')),
+    { timeoutMs: 90_000, intervalMs: 500 },
+  );
+  const record = JSON.parse(body);
+  expect(record.requestContext.functionArn).toMatch(/:function:iot-telemetry-analytics-local-archiveRawTelemetry$/);
+  expect(record.KinesisBatchInfo).toMatchObject({
+    streamArn: expect.stringContaining(stackOutput(cloud, 'telemetry-analytics', 'TelemetryStreamName')),
+  });
+  expect(record.KinesisBatchInfo.batchSize).toBeGreaterThanOrEqual(1);
+  expect((await fetch(cloud.endpoints.health)).status).toBe(200);
+});
+
+test('the stream deleted: the rule error action keeps each message whole', async () => {
+  // Prepare
+  const ruleErrors = new QueueCollector(aws.sqs, 'iot-ingestion-rules-local-rule-errors');
+  await aws.kinesis.send(
+    new DeleteStreamCommand({ StreamName: stackOutput(cloud, 'telemetry-analytics', 'TelemetryStreamName') }),
   );
   const deviceId = `outage-${run}-streams`;
   const sent = [1, 2, 3, 4, 5].map(reading);
@@ -116,10 +142,7 @@ test('the stream and the delivery stream deleted: the rule error action keeps ea
   );
   expect(kept.map((k) => Buffer.from(k.base64OriginalPayload, 'base64').toString()).sort()).toEqual([...sent].sort());
   for (const error of kept) {
-    expect(error.failures.map((f: { failedAction: string }) => f.failedAction).sort()).toEqual([
-      'FirehoseAction',
-      'KinesisAction',
-    ]);
+    expect(error.failures.map((f: { failedAction: string }) => f.failedAction).sort()).toEqual(['KinesisAction']);
     expect(error.ruleName).toBe(stackOutput(cloud, 'ingestion-rules', 'TelemetryRuleName'));
   }
   expect((await fetch(cloud.endpoints.health)).status).toBe(200);

@@ -21,14 +21,31 @@ function canonical(message: TelemetryStreamRecord): TelemetryStreamRecord {
   };
 }
 
+type Parsed = { ok: true; message: TelemetryStreamRecord } | { ok: false; reason: string };
+
+function parseMessage(json: unknown): Parsed {
+  const parsed = TelemetryStreamRecordSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: `not a telemetry message: ${summarizeIssues(parsed.error)}` };
+  return { ok: true, message: parsed.data };
+}
+
+function line(message: TelemetryStreamRecord): string {
+  return `${JSON.stringify(canonical(message))}\n`;
+}
+
 /**
- * Validates and normalises one record of the raw archive (one message of the ingestion rule, usually followed by the
- * rule's `\n` separator):
- * - `Ok`: a telemetry message, archived as one JSON line (fixed field order, unknown fields left out, one trailing
- *   newline), so every object under `raw/` is newline-delimited JSON of one schema, as Athena reads it;
+ * Validates and normalises one record of the raw archive: one telemetry message (as a producer that puts one message
+ * per record sends it, usually followed by a `\n`), or several, one JSON line each (as the archiver packs them):
+ * - `Ok`: every message of the record is telemetry; each is archived as one JSON line (fixed field order, unknown
+ *   fields left out, one trailing newline), so every object under `raw/` is newline-delimited JSON of one schema, as
+ *   Athena reads it;
  * - `Dropped`: a record of nothing but whitespace, which holds no message (a stray separator) and nothing to keep;
- * - `ProcessingFailed`: anything else (not UTF-8, not JSON, not a telemetry message). Firehose writes such a record,
- *   as it arrived, under the error prefix: invalid telemetry is never lost.
+ * - `ProcessingFailed`: anything else (not UTF-8, a line that is not JSON or not a telemetry message). Firehose writes
+ *   such a record whole, as it arrived, under the error prefix: invalid telemetry is never lost. The archiver sends
+ *   every message that fails here as a record of its own, so a packed record fails only if the schema changed between
+ *   the archiver's check and this one, and then its valid lines are kept with it under the error prefix.
+ *
+ * A record that is one JSON value is one message, whatever whitespace it holds; otherwise each non-blank line is one.
  */
 export function normalizeRawRecord(data: Buffer): NormalizedRecord {
   let text: string;
@@ -38,15 +55,37 @@ export function normalizeRawRecord(data: Buffer): NormalizedRecord {
     return { result: 'ProcessingFailed', reason: 'data is not UTF-8' };
   }
   if (text.trim() === '') return { result: 'Dropped', reason: 'the record holds only whitespace' };
-  let json: unknown;
+  let whole: unknown;
   try {
-    json = JSON.parse(text);
+    whole = JSON.parse(text);
   } catch {
-    return { result: 'ProcessingFailed', reason: 'data is not one JSON value' };
+    return normalizeLines(text);
   }
-  const parsed = TelemetryStreamRecordSchema.safeParse(json);
-  if (!parsed.success) {
-    return { result: 'ProcessingFailed', reason: `not a telemetry message: ${summarizeIssues(parsed.error)}` };
+  const parsed = parseMessage(whole);
+  if (!parsed.ok) return { result: 'ProcessingFailed', reason: parsed.reason };
+  return { result: 'Ok', data: Buffer.from(line(parsed.message), 'utf8') };
+}
+
+/** A record of several JSON lines: Ok if every non-blank line is a telemetry message. */
+function normalizeLines(text: string): NormalizedRecord {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const out: string[] = [];
+  for (const [index, text] of lines.entries()) {
+    const where = lines.length === 1 ? 'data is' : `line ${index + 1} of ${lines.length} is`;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return { result: 'ProcessingFailed', reason: `${where} not one JSON value` };
+    }
+    const parsed = parseMessage(json);
+    if (!parsed.ok) {
+      return {
+        result: 'ProcessingFailed',
+        reason: lines.length === 1 ? parsed.reason : `line ${index + 1} of ${lines.length}: ${parsed.reason}`,
+      };
+    }
+    out.push(line(parsed.message));
   }
-  return { result: 'Ok', data: Buffer.from(`${JSON.stringify(canonical(parsed.data))}\n`, 'utf8') };
+  return { result: 'Ok', data: Buffer.from(out.join(''), 'utf8') };
 }
