@@ -58,6 +58,8 @@ export function throttled(): AwsServiceError {
  * An invocation that gets an environment takes the asynchronous invocations queued right behind it along, up to its
  * environment's fair share of the queue ({@link MAX_BATCH} at most), and hands them over in one message: each runs
  * as an invocation of its own, one after another, but the host posts one message instead of one per event.
+ * Asynchronous invocations of a function that has environments are handed out once per turn of the event loop, so
+ * the events queued in one turn (a burst of messages the rules engine routed) travel together as well.
  */
 export class DeployedFunction {
   private readonly sandboxes = new Set<Sandbox>();
@@ -73,6 +75,8 @@ export class DeployedFunction {
   private scaleTimer: NodeJS.Timeout | undefined;
   /** Invocations taken along in batches and not started yet: still queued, for the scaling decisions. */
   private batched = 0;
+  /** The hand-out of the asynchronous invocations queued during this turn of the event loop. */
+  private dispatch: NodeJS.Immediate | undefined;
 
   constructor(
     private spec: SandboxSpec,
@@ -185,6 +189,7 @@ export class DeployedFunction {
     this.waiters = [];
     for (const waiter of waiters) waiter.reject(closing());
     if (this.scaleTimer) clearTimeout(this.scaleTimer);
+    if (this.dispatch) clearImmediate(this.dispatch);
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
     this.idle = [];
@@ -194,6 +199,17 @@ export class DeployedFunction {
 
   private acquire(throttle: boolean, request?: InvocationRequest): Promise<Sandbox | InvocationOutcome> {
     if (this.closed) return Promise.reject(closing());
+    if (request && this.sandboxes.size > 0 && this.limit > 0) {
+      // Handed out with the others of this turn (see the class comment).
+      const waiting = new Promise<Sandbox | InvocationOutcome>((resolve, reject) =>
+        this.waiters.push({ resolve, reject, since: performance.now(), request }),
+      );
+      this.dispatch ??= setImmediate(() => {
+        this.dispatch = undefined;
+        this.pump();
+      });
+      return waiting;
+    }
     const ready = this.takeIdle() ?? (this.coldStartPaysOff() ? this.spawn() : undefined);
     if (ready) return Promise.resolve(ready);
     const full = this.sandboxes.size >= this.limit;
