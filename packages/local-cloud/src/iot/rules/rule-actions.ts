@@ -41,6 +41,8 @@ export interface ActionContext {
   message: PublishedMessage;
   prepared: PreparedMessage;
   output: SqlValue;
+  /** The SELECT result serialised (JSON text, or the bytes of a binary result), once for all the actions. */
+  serialized(): string | Uint8Array;
   /** The SELECT result as the bytes actions send. */
   bytes(): Buffer;
   region: string;
@@ -103,14 +105,14 @@ function missing(service: string): Error {
 
 /** The SELECT result as JSON for Lambda: parsed JSON, or base64 text for a binary result. */
 function jsonEvent(context: ActionContext): unknown {
-  const serialized = serializeOutput(context.output);
+  const serialized = context.serialized();
   if (typeof serialized === 'string') return JSON.parse(serialized);
   return Buffer.from(serialized).toString('base64');
 }
 
 /** The SELECT result as a JSON object, for DynamoDBv2 items. */
 function jsonObject(context: ActionContext, type: string): Record<string, unknown> {
-  const serialized = serializeOutput(context.output);
+  const serialized = context.serialized();
   const value = typeof serialized === 'string' ? JSON.parse(serialized) : undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new Error(`The ${type} action needs a JSON object as the SELECT result`);
@@ -169,7 +171,7 @@ export function compileAction(entry: Record<string, unknown>, sqlVersion: SqlVer
           // The rules engine invokes asynchronously (InvocationType Event), as AWS IoT does. A JSON result is sent
           // as the text the SELECT produced.
           const lambda = targets.lambda;
-          const serialized = serializeOutput(context.output);
+          const serialized = context.serialized();
           const result =
             typeof serialized === 'string' && lambda.invokeJson
               ? await lambda.invokeJson(functionArn(context), serialized, 'Event')
@@ -319,7 +321,7 @@ export function compileAction(entry: Record<string, unknown>, sqlVersion: SqlVer
           const rangeField = rangeKeyField(context);
           if (rangeField) key[rangeField] = keyValue(c.rangeKeyType, rangeKeyValue(context));
           const column = payloadField(context) || 'payload';
-          const serialized = serializeOutput(context.output);
+          const serialized = context.serialized();
           let payload: AttributeValue;
           if (typeof serialized === 'string') {
             const parsed = JSON.parse(serialized) as unknown;

@@ -236,15 +236,21 @@ export class RulesEngine implements PublishObserver {
   }
 
   private actionContext(message: PublishedMessage, prepared: PreparedMessage, output: SqlValue): ActionContext {
+    let serialized: string | Uint8Array | undefined;
     let bytes: Buffer | undefined;
+    const serialize = () => {
+      serialized ??= serializeOutput(output);
+      return serialized;
+    };
     return {
       message,
       prepared,
       output,
+      serialized: serialize,
       bytes: () => {
         if (!bytes) {
-          const serialized = serializeOutput(output);
-          bytes = typeof serialized === 'string' ? Buffer.from(serialized, 'utf8') : Buffer.from(serialized);
+          const text = serialize();
+          bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text);
         }
         return bytes;
       },

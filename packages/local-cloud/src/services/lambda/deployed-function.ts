@@ -13,10 +13,16 @@ export interface PoolSettings {
 }
 
 interface Waiter {
-  resolve(sandbox: Sandbox): void;
+  /** With an environment to run in, or with the outcome when it ran in a batch another invocation took along. */
+  resolve(value: Sandbox | InvocationOutcome): void;
   reject(error: unknown): void;
   since: number;
+  /** Set for an asynchronous invocation, which may run in a batch another invocation hands an environment. */
+  request?: InvocationRequest;
 }
+
+/** The most invocations handed to an environment in one message. */
+const MAX_BATCH = 8;
 
 /** Environments that compute can run at once, one a core; environments that wait on I/O are not bound by it. */
 const CORES = availableParallelism();
@@ -29,6 +35,10 @@ const SMOOTHING = 0.2;
 
 const smoothed = (mean: number | undefined, value: number) =>
   mean === undefined ? value : mean + SMOOTHING * (value - mean);
+
+function closing(): AwsServiceError {
+  return new AwsServiceError('ServiceException', 'The local Lambda is closing', 500);
+}
 
 export function throttled(): AwsServiceError {
   return new AwsServiceError('TooManyRequestsException', 'Rate Exceeded.', 429);
@@ -44,6 +54,12 @@ export function throttled(): AwsServiceError {
  * be done sooner than a new environment could initialise (a burst of short invocations is then served by a few warm
  * environments instead of starting the limit's worth of environments, each loading its bundle again). An invocation
  * that has waited longer than an init phase takes starts one in any case, so slow invocations scale out as before.
+ *
+ * An invocation that gets an environment takes the asynchronous invocations queued right behind it along, up to its
+ * environment's fair share of the queue ({@link MAX_BATCH} at most), and hands them over in one message: each runs
+ * as an invocation of its own, one after another, but the host posts one message instead of one per event.
+ * Asynchronous invocations of a function that has environments are handed out once per turn of the event loop, so
+ * the events queued in one turn (a burst of messages the rules engine routed) travel together as well.
  */
 export class DeployedFunction {
   private readonly sandboxes = new Set<Sandbox>();
@@ -57,6 +73,10 @@ export class DeployedFunction {
   /** Running mean of the share of warm invocations spent computing (see `InvocationOutcome.busyShare`). */
   private busyShare: number | undefined;
   private scaleTimer: NodeJS.Timeout | undefined;
+  /** Invocations taken along in batches and not started yet: still queued, for the scaling decisions. */
+  private batched = 0;
+  /** The hand-out of the asynchronous invocations queued during this turn of the event loop. */
+  private dispatch: NodeJS.Immediate | undefined;
 
   constructor(
     private spec: SandboxSpec,
@@ -112,15 +132,54 @@ export class DeployedFunction {
    * TooManyRequestsException when the function has reserved concurrency (as Lambda answers a synchronous call);
    * otherwise it waits for an environment. Reserved concurrency 0 always throttles.
    */
-  async run(request: InvocationRequest, throttle: boolean): Promise<InvocationOutcome> {
-    const sandbox = await this.acquire(throttle);
+  async run(request: InvocationRequest, throttle: boolean, batchable = false): Promise<InvocationOutcome> {
+    const acquired = await this.acquire(throttle, batchable ? request : undefined);
+    if (!(acquired instanceof Sandbox)) return acquired;
+    const sandbox = acquired;
+    const along = this.takeAlong();
+    if (along.length === 0) {
+      try {
+        const outcome = await sandbox.invoke(request);
+        this.time(outcome);
+        return outcome;
+      } finally {
+        this.release(sandbox);
+      }
+    }
+    let own: InvocationOutcome | undefined;
+    this.batched += along.length;
     try {
-      const outcome = await sandbox.invoke(request);
-      this.time(outcome);
-      return outcome;
+      await sandbox.invokeAll(
+        [request, ...along.map((waiter) => waiter.request as InvocationRequest)],
+        (outcome, index) => {
+          this.time(outcome);
+          if (index === 0) own = outcome;
+          else {
+            this.batched -= 1;
+            along[index - 1]?.resolve(outcome);
+          }
+        },
+        (notStarted) => {
+          // Not attempted (the environment ended first): back to the head of the queue, in order, before the
+          // environment's end hands a new one to the next in the queue.
+          const back = along.slice(along.length - notStarted.length);
+          this.batched -= back.length;
+          if (this.closed) for (const waiter of back) waiter.reject(closing());
+          else this.waiters.unshift(...back);
+        },
+      );
     } finally {
       this.release(sandbox);
     }
+    return own as InvocationOutcome;
+  }
+
+  /** The asynchronous invocations queued at the head of the queue, up to this environment's share of them. */
+  private takeAlong(): Waiter[] {
+    let count = 0;
+    while (count < this.waiters.length && this.waiters[count]?.request) count++;
+    const share = Math.ceil(count / Math.max(1, this.sandboxes.size));
+    return this.waiters.splice(0, Math.min(share, MAX_BATCH - 1));
   }
 
   /** Ends every environment; invocations waiting for one fail. */
@@ -128,9 +187,9 @@ export class DeployedFunction {
     this.closed = true;
     const waiters = this.waiters;
     this.waiters = [];
-    for (const waiter of waiters)
-      waiter.reject(new AwsServiceError('ServiceException', 'The local Lambda is closing', 500));
+    for (const waiter of waiters) waiter.reject(closing());
     if (this.scaleTimer) clearTimeout(this.scaleTimer);
+    if (this.dispatch) clearImmediate(this.dispatch);
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
     this.idle = [];
@@ -138,16 +197,27 @@ export class DeployedFunction {
     this.sandboxes.clear();
   }
 
-  private acquire(throttle: boolean): Promise<Sandbox> {
-    if (this.closed) return Promise.reject(new AwsServiceError('ServiceException', 'The local Lambda is closing', 500));
+  private acquire(throttle: boolean, request?: InvocationRequest): Promise<Sandbox | InvocationOutcome> {
+    if (this.closed) return Promise.reject(closing());
+    if (request && this.sandboxes.size > 0 && this.limit > 0) {
+      // Handed out with the others of this turn (see the class comment).
+      const waiting = new Promise<Sandbox | InvocationOutcome>((resolve, reject) =>
+        this.waiters.push({ resolve, reject, since: performance.now(), request }),
+      );
+      this.dispatch ??= setImmediate(() => {
+        this.dispatch = undefined;
+        this.pump();
+      });
+      return waiting;
+    }
     const ready = this.takeIdle() ?? (this.coldStartPaysOff() ? this.spawn() : undefined);
     if (ready) return Promise.resolve(ready);
     const full = this.sandboxes.size >= this.limit;
     if (this.limit === 0 || (throttle && full && this.spec.definition.reservedConcurrency !== undefined)) {
       return Promise.reject(throttled());
     }
-    const waiting = new Promise<Sandbox>((resolve, reject) =>
-      this.waiters.push({ resolve, reject, since: performance.now() }),
+    const waiting = new Promise<Sandbox | InvocationOutcome>((resolve, reject) =>
+      this.waiters.push({ resolve, reject, since: performance.now(), request }),
     );
     if (!full) this.scheduleScaleCheck();
     return waiting;
@@ -189,7 +259,7 @@ export class DeployedFunction {
     if (this.sandboxes.size === 0) return true;
     // Until an init phase and a warm invocation have been timed: as many initialising at once as there are cores.
     if (this.warmMs === undefined || this.initMs === undefined) return this.initialising() < CORES;
-    const queuedMs = ((this.waiters.length + 1) * this.warmMs) / this.sandboxes.size;
+    const queuedMs = ((this.waiters.length + this.batched + 1) * this.warmMs) / this.sandboxes.size;
     return queuedMs > this.initMs;
   }
 

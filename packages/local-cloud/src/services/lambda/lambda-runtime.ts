@@ -153,7 +153,7 @@ export class LambdaRuntime implements LambdaInvoker {
         run: (name, request) => {
           const fn = this.functions.get(name);
           if (!fn) return Promise.reject(notFound(name));
-          return fn.run(request, false);
+          return fn.run(request, false, true);
         },
         log: (name, line) => this.logFor(name).write(line),
       },

@@ -50,15 +50,19 @@ export interface InvocationOutcome {
   busyShare?: number;
 }
 
+/** Messages of the environment's runtime; `logs` is output written before the message and not sent yet. */
 type WorkerMessage =
   | { type: 'log'; text: string }
-  | { type: 'initialized' }
-  | { type: 'initFailed'; error: LambdaError }
+  | { type: 'initialized'; logs?: string }
+  | { type: 'initFailed'; error: LambdaError; logs?: string }
   | {
       type: 'result';
       requestId: string;
       payload?: string;
       error?: LambdaError;
+      logs?: string;
+      /** The invocation's duration measured in the environment, from its start to its result. */
+      durationMs?: number;
       memoryUsedMb: number;
       /** The share of the invocation the environment's thread spent running code rather than waiting. */
       busyShare?: number;
@@ -75,6 +79,18 @@ type RunEnd =
   | { kind: 'result'; message: Extract<WorkerMessage, { type: 'result' }> }
   | { kind: 'timeout' }
   | { kind: 'died'; error: LambdaError };
+
+/** Invocations handed to the environment together, and which of them is running. */
+interface Batch {
+  requests: readonly InvocationRequest[];
+  index: number;
+  started: number;
+  timer: NodeJS.Timeout | undefined;
+  initDurationMs: number | undefined;
+  onOutcome(outcome: InvocationOutcome, index: number): void;
+  /** Ends the batch with the requests that were not started. */
+  done(notStarted: InvocationRequest[]): void;
+}
 
 function nodeOptionsExecArgv(environment: Record<string, string>): string[] {
   // NODE_OPTIONS is read at process start; of its flags, the one bundles commonly rely on is passed to the worker.
@@ -114,7 +130,7 @@ export class Sandbox {
   /** Lines recorded but not yet written to the log. */
   private unwritten: string[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
-  private endRun: ((end: RunEnd) => void) | undefined;
+  private batch: Batch | undefined;
   private exited: Promise<void>;
   /** Called once when the environment ends, whatever the cause. */
   onEnd: (() => void) | undefined;
@@ -156,13 +172,16 @@ export class Sandbox {
     // Init Duration counts from the start of the environment, as Lambda's includes the runtime's own start.
     const spawned = performance.now();
     this.worker.on('message', (message: WorkerMessage) => {
-      if (message.type === 'log') this.output(message.text);
-      else if (message.type === 'initialized') initDone({ ok: true, initDurationMs: performance.now() - spawned });
+      if (message.type === 'log') return this.output(message.text);
+      if (message.logs !== undefined) this.output(message.logs);
+      if (message.type === 'initialized') initDone({ ok: true, initDurationMs: performance.now() - spawned });
       else if (message.type === 'initFailed') {
         initDone({ ok: false, error: message.error, initDurationMs: performance.now() - spawned });
       } else if (message.type === 'result') {
         if (message.fatal) this.alive = false;
-        this.endRun?.({ kind: 'result', message });
+        const batch = this.batch;
+        if (batch && batch.requests[batch.index]?.requestId === message.requestId)
+          this.endRun(batch, { kind: 'result', message });
       }
     });
     this.worker.stdout.on('data', (chunk: Buffer) => this.output(chunk.toString()));
@@ -182,7 +201,7 @@ export class Sandbox {
           this.record(error.errorType);
         }
         this.writeLog();
-        this.endRun?.({ kind: 'died', error });
+        if (this.batch) this.endRun(this.batch, { kind: 'died', error });
         this.onEnd?.();
         this.onEnd = undefined;
         resolve();
@@ -207,15 +226,35 @@ export class Sandbox {
 
   /** Runs one invocation; never rejects: failures are an outcome with `error`. */
   async invoke(request: InvocationRequest): Promise<InvocationOutcome> {
+    let outcome: InvocationOutcome | undefined;
+    await this.invokeAll([request], (result) => {
+      outcome = result;
+    });
+    return outcome as InvocationOutcome;
+  }
+
+  /**
+   * Runs invocations one after another, handed to the environment in one message (each still its own invocation:
+   * its own START, END and REPORT lines, context, deadline and outcome). `onOutcome` gets each outcome as it ends;
+   * the first request always gets one. `onNotStarted` gets, at once, the requests that were not started because the
+   * environment ended first (a timeout, a crash, a failed init): they were not attempted. Resolves once the batch has
+   * ended; never rejects.
+   */
+  async invokeAll(
+    requests: readonly InvocationRequest[],
+    onOutcome: (outcome: InvocationOutcome, index: number) => void,
+    onNotStarted: (requests: InvocationRequest[]) => void = () => {},
+  ): Promise<void> {
+    const first = requests[0];
+    if (!first) return;
     this.collector ??= [];
     this.worker.ref();
-    const { requestId } = request;
     const timeoutMs = this.definition.timeoutSeconds * 1000;
 
     let initDurationMs: number | undefined;
     if (!this.initReported) {
       this.initReported = true;
-      const init = await this.waitForInit(requestId, Math.max(this.spec.initTimeoutMs, timeoutMs));
+      const init = await this.waitForInit(first.requestId, Math.max(this.spec.initTimeoutMs, timeoutMs));
       initDurationMs = init.initDurationMs;
       if (!init.ok) {
         this.flushOutput();
@@ -227,41 +266,64 @@ export class Sandbox {
         );
         await this.terminate();
         this.writeLog();
-        return { requestId, error: init.error, logLines: this.takeLines(), durationMs: 0, initDurationMs };
+        const lines = this.takeLines();
+        onOutcome({ requestId: first.requestId, error: init.error, logLines: lines, durationMs: 0, initDurationMs }, 0);
+        if (requests.length > 1) onNotStarted(requests.slice(1));
+        return;
       }
     }
 
-    this.lastRequestId = requestId;
-    this.record(`START RequestId: ${requestId} Version: ${FUNCTION_VERSION}`);
-    const started = performance.now();
-    const end = await new Promise<RunEnd>((resolve) => {
-      const timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
-      this.endRun = (runEnd) => {
-        clearTimeout(timer);
-        resolve(runEnd);
+    await new Promise<void>((ended) => {
+      const done = (notStarted: InvocationRequest[]) => {
+        if (notStarted.length > 0) onNotStarted(notStarted);
+        ended();
       };
+      const batch: Batch = { requests, index: 0, started: 0, timer: undefined, initDurationMs, onOutcome, done };
+      this.batch = batch;
+      this.begin(batch, timeoutMs);
       if (!this.alive) {
-        this.endRun({ kind: 'died', error: this.exitError(1, undefined) });
+        this.endRun(batch, { kind: 'died', error: this.exitError(1, undefined) });
         return;
       }
       this.worker.postMessage({
         type: 'invoke',
-        requestId,
-        payload: request.payload,
-        deadline: Date.now() + timeoutMs,
-        invokedFunctionArn: request.invokedFunctionArn,
-        clientContext: request.clientContext,
+        timeoutMs,
+        invocations: requests.map((request) => ({
+          requestId: request.requestId,
+          payload: request.payload,
+          invokedFunctionArn: request.invokedFunctionArn,
+          clientContext: request.clientContext,
+        })),
       });
     });
-    this.endRun = undefined;
-    const durationMs = performance.now() - started;
+    if (this.alive) this.worker.unref();
+  }
+
+  /** Starts timing the batch's current invocation: the environment starts it as soon as the one before ends. */
+  private begin(batch: Batch, timeoutMs: number): void {
+    const request = batch.requests[batch.index] as InvocationRequest;
+    this.collector ??= [];
+    this.lastRequestId = request.requestId;
+    this.record(`START RequestId: ${request.requestId} Version: ${FUNCTION_VERSION}`);
+    batch.started = performance.now();
+    batch.timer = setTimeout(() => this.endRun(batch, { kind: 'timeout' }), timeoutMs);
+  }
+
+  /** Ends the batch's current invocation with its outcome, then times the next one or ends the batch. */
+  private endRun(batch: Batch, end: RunEnd): void {
+    if (this.batch !== batch) return;
+    clearTimeout(batch.timer);
+    const { requestId } = batch.requests[batch.index] as InvocationRequest;
+    const initDurationMs = batch.index === 0 ? batch.initDurationMs : undefined;
+    const timeoutMs = this.definition.timeoutSeconds * 1000;
+    const durationMs = performance.now() - batch.started;
     this.flushOutput();
 
     let outcome: InvocationOutcome;
     let status = '';
     if (end.kind === 'result') {
       this.maxMemoryUsedMb = Math.max(this.maxMemoryUsedMb, end.message.memoryUsedMb);
-      outcome = { requestId, logLines: [], durationMs, initDurationMs };
+      outcome = { requestId, logLines: [], durationMs: end.message.durationMs ?? durationMs, initDurationMs };
       if (end.message.busyShare !== undefined) outcome.busyShare = end.message.busyShare;
       if (end.message.error) outcome.error = end.message.error;
       else outcome.payload = end.message.payload ?? 'null';
@@ -279,7 +341,10 @@ export class Sandbox {
         durationMs: timeoutMs,
         initDurationMs,
       };
-      await this.terminate();
+      // Ends the environment: its exit finds no batch and leaves the lines to this invocation.
+      this.alive = false;
+      this.batch = undefined;
+      void this.terminate();
     } else {
       status = `\tStatus: error\tError Type: ${end.error.errorType}`;
       if (end.error.errorType === 'Runtime.OutOfMemory') this.maxMemoryUsedMb = this.definition.memorySizeMb;
@@ -303,9 +368,17 @@ export class Sandbox {
         `\tMemory Size: ${this.definition.memorySizeMb} MB\tMax Memory Used: ${this.maxMemoryUsedMb} MB${init}${status}`,
     );
     outcome.logLines = this.takeLines();
+    const index = batch.index;
+    batch.index += 1;
+    const more = batch.index < batch.requests.length;
     this.writeLog();
-    if (this.alive) this.worker.unref();
-    return outcome;
+    batch.onOutcome(outcome, index);
+    if (more && this.alive && end.kind === 'result') {
+      this.begin(batch, timeoutMs);
+      return;
+    }
+    this.batch = undefined;
+    batch.done(batch.requests.slice(batch.index));
   }
 
   /** Ends the environment; resolves once the worker has exited. */

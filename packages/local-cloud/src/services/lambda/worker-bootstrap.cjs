@@ -6,10 +6,15 @@
  *
  * Plain CommonJS on purpose: a worker thread runs it with Node alone, whatever compiles the host's TypeScript.
  *
- * Messages from the host: `{ type: 'invoke', requestId, payload, deadline, invokedFunctionArn, clientContext }`.
- * Messages to the host: `{ type: 'log', text }`, `{ type: 'initialized' }`, `{ type: 'initFailed', error }`,
- * `{ type: 'result', requestId, payload | error, memoryUsedMb, busyShare, fatal }` (`fatal`: the runtime exits after
- * it; `busyShare`: the share of the invocation this thread spent running code rather than waiting).
+ * Messages from the host: `{ type: 'invoke', timeoutMs, invocations: [{ requestId, payload, invokedFunctionArn,
+ * clientContext }] }`: one or more invocations, run one after another, each with its own context, deadline and result.
+ * Messages to the host: `{ type: 'log', text }`, `{ type: 'initialized', logs }`, `{ type: 'initFailed', error, logs }`,
+ * `{ type: 'result', requestId, payload | error, durationMs, memoryUsedMb, busyShare, fatal, logs }` (`fatal`: the
+ * runtime exits after it; `busyShare`: the share of the invocation this thread spent running code rather than
+ * waiting; `logs`: output not yet sent, which comes before the message).
+ *
+ * Output is sent with the next message, or at most LOG_FLUSH_MS after it was written: one message per invocation
+ * rather than one per line, in the order it was written.
  */
 const { parentPort, workerData } = require('node:worker_threads');
 const { existsSync, readFileSync } = require('node:fs');
@@ -30,8 +35,38 @@ const {
 
 /** The invocation in flight: `{ requestId, settle(outcome) }`, or undefined between invocations. */
 let current;
+/** Invocations handed over and not started yet, in order. */
+const queued = [];
+let invocationTimeoutMs = 3000;
 
+/** The longest output waits before it is sent to the host on its own. */
+const LOG_FLUSH_MS = 50;
+let unsentLogs = '';
+let logTimer;
+
+function sendLogs() {
+  if (logTimer) clearTimeout(logTimer);
+  logTimer = undefined;
+  if (unsentLogs === '') return;
+  const text = unsentLogs;
+  unsentLogs = '';
+  parentPort.postMessage({ type: 'log', text });
+}
+
+function log(text) {
+  unsentLogs += text;
+  // Unreferenced: a pending flush is not work of the function that keeps its event loop busy.
+  logTimer ??= setTimeout(sendLogs, LOG_FLUSH_MS).unref();
+}
+
+/** Posts a message to the host with the output written before it. */
 function post(message) {
+  if (logTimer) clearTimeout(logTimer);
+  logTimer = undefined;
+  if (unsentLogs !== '') {
+    message.logs = unsentLogs;
+    unsentLogs = '';
+  }
   parentPort.postMessage(message);
 }
 
@@ -39,13 +74,14 @@ function post(message) {
 // host sees an invocation's output before its result.
 function captureStream(stream) {
   stream.write = (chunk, encoding, callback) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    post({ type: 'log', text });
+    log(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     const done = typeof encoding === 'function' ? encoding : callback;
     if (typeof done === 'function') process.nextTick(done);
     return true;
   };
 }
+// Output still waiting when the function ends the runtime (`process.exit`) goes before it.
+process.on('exit', sendLogs);
 captureStream(process.stdout);
 captureStream(process.stderr);
 
@@ -56,7 +92,7 @@ for (const [method, level] of Object.entries(LEVELS)) {
     let message = format(...args);
     if (method === 'trace') message = `Trace: ${message}\n${new Error().stack.split('\n').slice(2).join('\n')}`;
     const requestId = current ? current.requestId : 'undefined';
-    post({ type: 'log', text: `${new Date().toISOString()}\t${requestId}\t${level}\t${message}\n` });
+    log(`${new Date().toISOString()}\t${requestId}\t${level}\t${message}\n`);
   };
 }
 
@@ -154,12 +190,28 @@ function whenEventLoopEmpty(invocation, onEmpty) {
   setImmediate(check).unref();
 }
 
+/** Starts the next invocation handed over, if any, once the one in flight has settled. */
+function runNext(handler) {
+  if (current) return;
+  const next = queued.shift();
+  if (next) runInvocation(handler, next);
+}
+
 function runInvocation(handler, message) {
+  const started = performance.now();
+  const deadline = Date.now() + invocationTimeoutMs;
   let payload;
   try {
     payload = message.payload === '' ? {} : JSON.parse(message.payload);
   } catch (error) {
-    post({ type: 'result', requestId: message.requestId, error: toLambdaError(error), memoryUsedMb: memoryUsedMb() });
+    post({
+      type: 'result',
+      requestId: message.requestId,
+      error: toLambdaError(error),
+      durationMs: performance.now() - started,
+      memoryUsedMb: memoryUsedMb(),
+    });
+    setImmediate(() => runNext(handler));
     return;
   }
   const utilisation = performance.eventLoopUtilization();
@@ -191,10 +243,12 @@ function runInvocation(handler, message) {
         type: 'result',
         requestId: invocation.requestId,
         ...result,
+        durationMs: performance.now() - started,
         memoryUsedMb: memoryUsedMb(),
         busyShare,
         fatal,
       });
+      if (!fatal) setImmediate(() => runNext(handler));
     },
   };
   current = invocation;
@@ -211,7 +265,7 @@ function runInvocation(handler, message) {
     logStreamName,
     clientContext: message.clientContext,
     identity: undefined,
-    getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
   const callback = (error, value) => {
     if (callbackOutcome) return;
@@ -245,12 +299,14 @@ function runInvocation(handler, message) {
 process.on('uncaughtException', (error) => {
   console.error('Uncaught Exception', error);
   if (current) current.settle({ error }, true);
+  sendLogs();
   process.exit(129);
 });
 process.on('unhandledRejection', (reason) => {
   const error = runtimeError('Runtime.UnhandledPromiseRejection', String(reason));
   console.error('Unhandled Promise Rejection', error);
   if (current) current.settle({ error }, true);
+  sendLogs();
   process.exit(128);
 });
 
@@ -266,7 +322,10 @@ async function main() {
   }
   post({ type: 'initialized' });
   parentPort.on('message', (message) => {
-    if (message && message.type === 'invoke') runInvocation(handler, message);
+    if (message?.type !== 'invoke') return;
+    invocationTimeoutMs = message.timeoutMs;
+    queued.push(...message.invocations);
+    runNext(handler);
   });
 }
 

@@ -190,6 +190,58 @@ exports.handler = async (event, context) => {
     expect(JSON.parse(sent.body).responseContext.functionError).toBeUndefined();
   });
 
+  it('runs a backlog of events each as an invocation of its own: context, timeout, outcome and log lines', async () => {
+    // Prepare: one environment, so events queue behind each other; each runs 150 ms of a 1 s timeout, so a backlog
+    // sharing one deadline would time out. Event 5 crashes its environment, event 9 throws.
+    const source = `
+exports.handler = async (event, context) => {
+  console.log('handling', event.n);
+  if (event.n === 5) process.exit(1);
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  if (event.n === 9) throw new Error('reading 9 rejected');
+  return { n: event.n, requestId: context.awsRequestId, remainingMs: context.getRemainingTimeInMillis() };
+};`;
+    await lambda.runtime.createFunction(
+      definition('evaluate', source, {
+        timeoutSeconds: 1,
+        reservedConcurrency: 1,
+        maximumRetryAttempts: 0,
+        onSuccessDestinationArn: SUCCESS_QUEUE,
+        onFailureDestinationArn: FAILURE_QUEUE,
+      }),
+    );
+
+    // Act
+    for (let n = 0; n < 16; n++) await lambda.runtime.invoke('evaluate', { n }, 'Event');
+    await waitFor(() => queues.sent.length === 16, 15_000);
+
+    // Assess
+    const records = queues.sent.map((sent) => ({ queueArn: sent.queueArn, record: JSON.parse(sent.body) }));
+    const succeeded = records.filter((r) => r.queueArn === SUCCESS_QUEUE).map((r) => r.record);
+    const failed = records.filter((r) => r.queueArn === FAILURE_QUEUE).map((r) => r.record);
+    expect(succeeded.map((r) => r.responsePayload.n).sort((a, b) => a - b)).toEqual([
+      0, 1, 2, 3, 4, 6, 7, 8, 10, 11, 12, 13, 14, 15,
+    ]);
+    for (const record of succeeded) {
+      expect(record.responsePayload.requestId).toBe(record.requestContext.requestId);
+      expect(record.responsePayload.remainingMs).toBeGreaterThan(700);
+    }
+    expect(new Set(succeeded.map((r) => r.requestContext.requestId)).size).toBe(14);
+    expect(failed.map((r) => [r.requestPayload.n, r.responsePayload.errorType]).sort()).toEqual([
+      [5, 'Runtime.ExitError'],
+      [9, 'Error'],
+    ]);
+    const log = readFileSync(join(lambda.dataDir, 'logs', 'evaluate.log'), 'utf8');
+    for (const { requestContext } of [...succeeded, ...failed]) {
+      const id = requestContext.requestId;
+      for (const line of ['START', 'END', 'REPORT'])
+        expect(log.match(new RegExp(`${line} RequestId: ${id}`, 'g'))).toHaveLength(1);
+      expect(log).toMatch(
+        new RegExp(`START RequestId: ${id} Version: \\$LATEST\n\\[evaluate\\] \\S+\t${id}\tINFO\thandling`),
+      );
+    }
+  }, 30_000);
+
   it('persists events not yet done on close and runs them when the function is created again', async () => {
     // Prepare
     const dataDir = makeTempDir();
