@@ -192,8 +192,8 @@ export async function saveStreams(dataDir: string, streams: readonly KinesisStre
         shard.trimmedSinceCompaction = 0;
         await compact(shard, file, upTo);
       } else if (upTo > shard.persistedPosition) {
-        // Records not yet written are always in memory (see KinesisShard.evict).
-        const from = shard.persistedPosition - shard.memoryStart;
+        // Records not yet written are in memory (see KinesisShard.evict), unless retention already dropped them.
+        const from = Math.max(0, shard.persistedPosition - shard.memoryStart);
         const text = linesOf(shard.records.slice(from, upTo - shard.memoryStart));
         await appendFile(file, text);
         shard.file.appended(Buffer.byteLength(text));

@@ -220,4 +220,22 @@ describe('Kinesis keeps a bounded window of records in memory and reads older on
     // Assess
     expect(records).toEqual(Array.from({ length: 300 }, (_, index) => index));
   });
+
+  it('writes the records put after older ones expired before they were ever written', async () => {
+    // Prepare
+    const before = await KinesisService.open({ dataDir, flushIntervalMs: 0, memoryWindowBytes: WINDOW, now: clock });
+    before.createStream({ streamName: 'telemetry', shardCount: 1 });
+    putMany(before, 0, 1);
+    now += 25 * 3_600_000;
+    putMany(before, 1, 3);
+
+    // Act
+    await before.close();
+    const after = await KinesisService.open({ dataDir, flushIntervalMs: 0, memoryWindowBytes: WINDOW, now: clock });
+    const records = readAll(after, 0);
+    await after.close();
+
+    // Assess
+    expect(records).toEqual([1, 2, 3]);
+  });
 });
