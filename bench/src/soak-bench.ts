@@ -396,7 +396,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
         `error queues ${inErrorQueues}, raw-errors/ ${archiveErrors.lines}, metrics-errors/ ${metricsErrors.lines})`,
     );
     const label = `${options.devices} devices, ${options.rate} msg/s, ${options.minutes} min`;
-    const after = `after ${Math.round(memory.afterSeconds / 60)} min warm-up`;
+    const after = `after ${Math.round(memory.afterSeconds / 6) / 10} min warm-up`;
     const trendRow = (trend: typeof memory.rss, what: string): SummaryRow => ({
       benchmark: 'soak',
       measure: `${what} trend ${after} (least squares, R² ${trend.r2 ?? 'n/a'}), ${label}`,
