@@ -66,6 +66,8 @@ interface MemorySample {
   published: number;
   /** Asynchronous invocations accepted by the local Lambda and not done yet (the evaluate function's backlog). */
   asyncBacklog: number;
+  /** Bytes of Kinesis records held in memory (bounded by the streams' memory window). */
+  kinesisMiB: number;
   connected: number;
   fleetErrors: number;
 }
@@ -292,6 +294,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
         externalMiB: mib(memory.external),
         published: latest?.messagesSent ?? 0,
         asyncBacklog: cloud.services.lambda.pendingAsyncInvocations(),
+        kinesisMiB: mib(cloud.services.kinesis.memoryBytes()),
         connected: latest?.connected ?? 0,
         fleetErrors: latest?.errors ?? 0,
       });
@@ -307,7 +310,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
         console.log(
           `soak: ${Math.round(last.t)} s, ${last.published} published (${Math.round(last.published / last.t)}/s), ` +
             `${last.connected} connected, ${last.fleetErrors} errors, RSS ${last.rssMiB} MiB, heap ${last.heapUsedMiB} MiB, ` +
-            `${last.asyncBacklog} async invocations pending`,
+            `${last.asyncBacklog} async invocations pending, Kinesis records in memory ${last.kinesisMiB} MiB`,
         );
       }
     }

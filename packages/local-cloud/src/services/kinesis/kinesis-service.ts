@@ -274,9 +274,13 @@ export class KinesisService implements AwsService, Flushable {
     return { records, next: last ? last.position + 1 : Math.max(position, shard.trimHorizon) };
   }
 
-  /** Approximately how many bytes the stream's records take in memory (see `memoryWindowBytes`). */
-  memoryBytes(streamNameOrArn: string): number {
-    return this.stream(streamNameOrArn).shards.reduce((sum, shard) => sum + shard.memoryBytes, 0);
+  /** Approximately how many bytes the records of a stream (of every stream without one) take in memory. */
+  memoryBytes(streamNameOrArn?: string): number {
+    const streams = streamNameOrArn === undefined ? [...this.streams.values()] : [this.stream(streamNameOrArn)];
+    return streams.reduce(
+      (sum, stream) => sum + stream.shards.reduce((bytes, shard) => bytes + shard.memoryBytes, 0),
+      0,
+    );
   }
 
   /** Calls `listener` when records arrive on any shard of the stream; returns the function that unsubscribes. */
