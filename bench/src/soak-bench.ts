@@ -14,11 +14,15 @@ import { soakDeviceIds } from './soak-devices';
 import type { SoakFleetMessage, SoakFleetOptions } from './soak-fleet';
 import { linearTrend, ratio } from './stats';
 
-/** The run the benchmark stands for; `--minutes`, `--devices`, `--rate` and `--sample-seconds` change it. */
-const DEFAULTS = { minutes: 30, devices: 200, rate: 500, sampleSeconds: 5 };
+/**
+ * The run the benchmark stands for; `--minutes`, `--devices`, `--rate`, `--sample-seconds` and `--warmup-minutes`
+ * change it. The warm-up (start-up, environments starting, buffers filling) is left out of the memory verdict; it is
+ * at most half the run.
+ */
+const DEFAULTS = { minutes: 30, devices: 200, rate: 500, sampleSeconds: 5, warmupMinutes: 5 };
 /** How long the pipeline may take to account for every message after the fleet stops. */
 const DRAIN_TIMEOUT_MS = 180_000;
-/** The fitted line may rise by less than this share of the mean resident memory across the second half. */
+/** The fitted line may rise by less than this share of the series' mean across the samples after the warm-up. */
 const GROWTH_LIMIT = 0.05;
 
 export interface SoakOptions {
@@ -27,6 +31,8 @@ export interface SoakOptions {
   /** Messages per second from the whole fleet. */
   rate: number;
   sampleSeconds: number;
+  /** Minutes at the start left out of the memory verdict (at most half the run). */
+  warmupMinutes: number;
 }
 
 export function parseSoakOptions(argv: readonly string[]): SoakOptions {
@@ -39,8 +45,11 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
       '--devices': 'devices',
       '--rate': 'rate',
       '--sample-seconds': 'sampleSeconds',
+      '--warmup-minutes': 'warmupMinutes',
     }[flag ?? ''] as keyof SoakOptions | undefined;
-    if (!key) throw new Error(`soak: unknown option ${flag}; --minutes, --devices, --rate, --sample-seconds`);
+    if (!key) {
+      throw new Error(`soak: unknown option ${flag}; --minutes, --devices, --rate, --sample-seconds, --warmup-minutes`);
+    }
     if (!(value > 0)) throw new Error(`soak: ${flag} needs a number above 0, not ${argv[i + 1]}`);
     options[key] = value;
   }
@@ -57,6 +66,8 @@ interface MemorySample {
   published: number;
   /** Asynchronous invocations accepted by the local Lambda and not done yet (the evaluate function's backlog). */
   asyncBacklog: number;
+  /** Bytes of Kinesis records held in memory (bounded by the streams' memory window). */
+  kinesisMiB: number;
   connected: number;
   fleetErrors: number;
 }
@@ -188,24 +199,50 @@ async function errorQueueDepths(cloud: LocalCloud, sqs: SQSClient): Promise<Reco
   return depths;
 }
 
-/** The verdict on memory: the least-squares line of RSS over the second half of the run, against its mean. */
-export function memoryVerdict(samples: readonly Pick<MemorySample, 't' | 'rssMiB'>[], durationSeconds: number) {
-  const half = samples.filter((s) => s.t >= durationSeconds / 2 && s.t <= durationSeconds);
-  const trend = linearTrend(half.map((s) => ({ x: s.t, y: s.rssMiB })));
-  const meanMiB = half.reduce((sum, s) => sum + s.rssMiB, 0) / Math.max(1, half.length);
-  const span = half.length > 1 ? (half.at(-1)?.t ?? 0) - (half[0]?.t ?? 0) : 0;
-  const riseMiB = trend.slope * span;
-  const growing = riseMiB > GROWTH_LIMIT * meanMiB;
+type MemorySeries = 'rssMiB' | 'heapUsedMiB';
+
+/**
+ * The trend of one memory series after the warm-up: its least-squares line, and how far that line rises over the
+ * span against the series' mean. **growing** when the rise is more than `GROWTH_LIMIT` of the mean.
+ */
+export function memoryTrend(
+  samples: readonly Pick<MemorySample, 't' | MemorySeries>[],
+  series: MemorySeries,
+  fromSeconds: number,
+  toSeconds: number,
+) {
+  const kept = samples.filter((s) => s.t >= fromSeconds && s.t <= toSeconds);
+  const trend = linearTrend(kept.map((s) => ({ x: s.t, y: s[series] })));
+  const meanMiB = kept.reduce((sum, s) => sum + s[series], 0) / Math.max(1, kept.length);
+  const span = kept.length > 1 ? (kept.at(-1)?.t ?? 0) - (kept[0]?.t ?? 0) : 0;
+  const riseMiB = Number.isNaN(trend.slope) ? 0 : trend.slope * span;
+  const round = (value: number, digits: number) =>
+    Number.isNaN(value) ? null : Math.round(value * 10 ** digits) / 10 ** digits;
   return {
-    samples: half.length,
-    slopeMiBPerHour: Math.round(trend.slope * 3600 * 10) / 10,
-    r2: Math.round(trend.r2 * 1000) / 1000,
-    riseOverHalfMiB: Math.round(riseMiB * 10) / 10,
-    meanMiB: Math.round(meanMiB * 10) / 10,
-    minMiB: Math.min(...half.map((s) => s.rssMiB)),
-    maxMiB: Math.max(...half.map((s) => s.rssMiB)),
-    verdict: growing ? ('growing' as const) : ('stable' as const),
+    series,
+    fromSeconds,
+    samples: kept.length,
+    slopeMiBPerHour: round(trend.slope * 3600, 1),
+    r2: round(trend.r2, 3),
+    riseMiB: round(riseMiB, 1) ?? 0,
+    meanMiB: round(meanMiB, 1) ?? 0,
+    minMiB: Math.min(...kept.map((s) => s[series])),
+    maxMiB: Math.max(...kept.map((s) => s[series])),
+    verdict: riseMiB > GROWTH_LIMIT * meanMiB ? ('growing' as const) : ('stable' as const),
   };
+}
+
+/** The verdict on memory: RSS and the V8 heap after the warm-up; growing if either grows. */
+export function memoryVerdict(
+  samples: readonly Pick<MemorySample, 't' | MemorySeries>[],
+  durationSeconds: number,
+  warmupSeconds: number,
+) {
+  const from = Math.min(warmupSeconds, durationSeconds / 2);
+  const rss = memoryTrend(samples, 'rssMiB', from, durationSeconds);
+  const heap = memoryTrend(samples, 'heapUsedMiB', from, durationSeconds);
+  const verdict = rss.verdict === 'growing' || heap.verdict === 'growing' ? ('growing' as const) : ('stable' as const);
+  return { afterSeconds: from, rss, heap, verdict };
 }
 
 export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
@@ -219,6 +256,8 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
   const prefix = `soak${Date.now().toString(36)}`;
   const samples: MemorySample[] = [];
   let fleet: Awaited<ReturnType<typeof startFleetProcess>> | undefined;
+  /** Failures while stopping, after the measurement: reported with the result rather than losing it. */
+  const stopErrors: string[] = [];
   try {
     const ruleName = cloud.deployed['ingestion-rules']?.outputs.TelemetryRuleName;
     if (!ruleName || !cloud.endpoints.mqtt) throw new Error('the local cloud has no telemetry rule or MQTT endpoint');
@@ -255,6 +294,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
         externalMiB: mib(memory.external),
         published: latest?.messagesSent ?? 0,
         asyncBacklog: cloud.services.lambda.pendingAsyncInvocations(),
+        kinesisMiB: mib(cloud.services.kinesis.memoryBytes()),
         connected: latest?.connected ?? 0,
         fleetErrors: latest?.errors ?? 0,
       });
@@ -270,7 +310,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
         console.log(
           `soak: ${Math.round(last.t)} s, ${last.published} published (${Math.round(last.published / last.t)}/s), ` +
             `${last.connected} connected, ${last.fleetErrors} errors, RSS ${last.rssMiB} MiB, heap ${last.heapUsedMiB} MiB, ` +
-            `${last.asyncBacklog} async invocations pending`,
+            `${last.asyncBacklog} async invocations pending, Kinesis records in memory ${last.kinesisMiB} MiB`,
         );
       }
     }
@@ -304,11 +344,16 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
     const metricsErrors = await archivedLines(s3, bucket, 'metrics-errors/');
     const queues = await errorQueueDepths(cloud, sqs);
     const inErrorQueues = Object.values(queues).reduce((sum, n) => sum + n, 0);
-    const memory = memoryVerdict(samples, durationSeconds);
+    const memory = memoryVerdict(samples, durationSeconds, options.warmupMinutes * 60);
     const fleetErrors = final.stats.errors;
     const functionErrors = functionErrorLines.count;
     const errors = fleetErrors + functionErrors + inErrorQueues + archiveErrors.lines + metricsErrors.lines;
     const nothingLost = evaluated >= published && aggregated >= published && archive.lines >= published;
+    const lost = {
+      notEvaluated: Math.max(0, published - evaluated),
+      notAggregated: Math.max(0, published - aggregated),
+      notArchived: Math.max(0, published - archive.lines),
+    };
     const details = {
       options,
       prefix,
@@ -321,6 +366,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
       archiveObjects: archive.objects,
       drainSeconds,
       nothingLost,
+      lost,
       errors: {
         total: errors,
         fleet: fleetErrors,
@@ -338,24 +384,39 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
       peakHeapUsedMiB: Math.max(...samples.map((s) => s.heapUsedMiB)),
       fleetRssMiB,
       memoryTrend: memory,
+      stopErrors,
       samples,
     };
     console.log(`soak: ${JSON.stringify({ ...details, samples: `${samples.length} samples` })}`);
+    const trendText = (trend: typeof memory.rss) =>
+      `${trend.riseMiB >= 0 ? '+' : ''}${trend.riseMiB} MiB over ${trend.samples} samples (${trend.slopeMiBPerHour ?? 0} MiB/h, R² ${trend.r2 ?? 'n/a'}, ${trend.minMiB} to ${trend.maxMiB} MiB), ${trend.verdict}`;
+    console.log(
+      `soak: memory after ${Math.round(memory.afterSeconds)} s of warm-up: RSS ${trendText(memory.rss)}; heap used ${trendText(memory.heap)}`,
+    );
+    console.log(
+      `soak: ${published} published; lost: ${lost.notEvaluated} not evaluated, ${lost.notAggregated} not aggregated, ` +
+        `${lost.notArchived} not archived; ${errors} errors (fleet ${fleetErrors}, function log lines ${functionErrors}, ` +
+        `error queues ${inErrorQueues}, raw-errors/ ${archiveErrors.lines}, metrics-errors/ ${metricsErrors.lines})`,
+    );
     const label = `${options.devices} devices, ${options.rate} msg/s, ${options.minutes} min`;
+    const after = `after ${Math.round(memory.afterSeconds / 6) / 10} min warm-up`;
+    const trendRow = (trend: typeof memory.rss, what: string): SummaryRow => ({
+      benchmark: 'soak',
+      measure: `${what} trend ${after} (least squares, R² ${trend.r2 ?? 'n/a'}), ${label}`,
+      subject: `${trend.riseMiB >= 0 ? '+' : ''}${trend.riseMiB} MiB (${trend.slopeMiBPerHour ?? 0} MiB/h), ${trend.verdict}`,
+      baseline: `${trend.meanMiB} MiB (mean ${what})`,
+      ratio: ratio(trend.riseMiB, trend.meanMiB),
+      target: `rise < ${GROWTH_LIMIT * 100} % of the mean`,
+      met: trend.verdict === 'stable',
+    });
+    const lostTotal = Math.max(lost.notEvaluated, lost.notAggregated, lost.notArchived);
     const summary: SummaryRow[] = [
+      trendRow(memory.rss, 'RSS'),
+      trendRow(memory.heap, 'heap used'),
       {
         benchmark: 'soak',
-        measure: `RSS trend over the second half (least squares, R² ${memory.r2}), ${label}`,
-        subject: `${memory.riseOverHalfMiB >= 0 ? '+' : ''}${memory.riseOverHalfMiB} MiB (${memory.slopeMiBPerHour} MiB/h), ${memory.verdict}`,
-        baseline: `${memory.meanMiB} MiB (mean RSS of the half)`,
-        ratio: ratio(memory.riseOverHalfMiB, memory.meanMiB),
-        target: `rise < ${GROWTH_LIMIT * 100} % of the mean`,
-        met: memory.verdict === 'stable',
-      },
-      {
-        benchmark: 'soak',
-        measure: `messages evaluated / aggregated / archived, errors (${label})`,
-        subject: `${evaluated} / ${aggregated} / ${archive.lines}, ${errors} errors`,
+        measure: `messages evaluated / aggregated / archived, lost, errors (${label})`,
+        subject: `${evaluated} / ${aggregated} / ${archive.lines}, ${lostTotal} lost, ${errors} errors`,
         baseline: `${published} published (acknowledged)`,
         ratio: ratio(Math.min(evaluated, aggregated, archive.lines), published),
         target: 'nothing lost, no errors',
@@ -368,7 +429,12 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
     dynamodb.destroy();
     s3.destroy();
     sqs.destroy();
-    await cloud.close();
+    try {
+      await cloud.close();
+    } catch (error) {
+      stopErrors.push(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      console.error(`soak: stopping the local cloud failed: ${stopErrors.at(-1)}`);
+    }
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -47,6 +47,11 @@ export class DynamoDbService implements AwsService {
   private server: Server | undefined;
   private port = 0;
   private sweeper: NodeJS.Timeout | undefined;
+  /** The sweep under way, if any: sweeps never overlap, and a stop waits for the one running. */
+  private sweeping: Promise<number> | undefined;
+  /** Operations dynalite is answering: a stop waits for them before it closes the database under them. */
+  private readonly inFlight = new Set<Promise<EdgeResponse>>();
+  private closing = false;
   private readonly timeToLive = new Map<string, TimeToLive>();
   private readonly snapshot: JsonSnapshotFile | undefined;
 
@@ -66,6 +71,7 @@ export class DynamoDbService implements AwsService {
   }
 
   async start(): Promise<void> {
+    this.closing = false;
     const server = dynalite({
       ...(this.options.dataDir ? { path: join(this.options.dataDir, 'dynamodb') } : {}),
       createTableMs: 0,
@@ -127,6 +133,17 @@ export class DynamoDbService implements AwsService {
    * operation. (The port stays open for clients that reach dynalite directly.)
    */
   private call(target: string, body: Buffer, contentType = 'application/x-amz-json-1.0'): Promise<EdgeResponse> {
+    if (this.closing) {
+      return Promise.reject(new AwsServiceError('ServiceUnavailable', 'DynamoDB is stopping', 503));
+    }
+    const answer = this.dispatch(target, body, contentType);
+    this.inFlight.add(answer);
+    const settled = () => this.inFlight.delete(answer);
+    answer.then(settled, settled);
+    return answer;
+  }
+
+  private dispatch(target: string, body: Buffer, contentType: string): Promise<EdgeResponse> {
     const handler = this.server?.listeners('request')[0] as
       | ((request: IncomingMessageLike, response: ServerResponseLike) => void)
       | undefined;
@@ -194,11 +211,24 @@ export class DynamoDbService implements AwsService {
     return body;
   }
 
-  /** Deletes the items whose TTL attribute (epoch seconds) has passed. */
-  async sweepExpired(nowSeconds = Date.now() / 1000): Promise<number> {
+  /**
+   * Deletes the items whose TTL attribute (epoch seconds) has passed; answers how many. A sweep called while one runs
+   * waits for it and starts no second one; a stop ends a sweep between two operations.
+   */
+  sweepExpired(nowSeconds = Date.now() / 1000): Promise<number> {
+    if (this.closing) return Promise.resolve(0);
+    if (!this.sweeping) {
+      this.sweeping = this.sweep(nowSeconds).finally(() => {
+        this.sweeping = undefined;
+      });
+    }
+    return this.sweeping;
+  }
+
+  private async sweep(nowSeconds: number): Promise<number> {
     let deleted = 0;
     for (const [table, ttl] of this.timeToLive) {
-      if (!ttl.Enabled) continue;
+      if (!ttl.Enabled || this.closing) continue;
       const { Table } = await this.op<{ Table: { KeySchema: { AttributeName: string }[] } }>('DescribeTable', {
         TableName: table,
       }).catch(() => ({ Table: undefined }));
@@ -206,6 +236,7 @@ export class DynamoDbService implements AwsService {
       const keys = Table.KeySchema.map((k) => k.AttributeName);
       let start: unknown;
       do {
+        if (this.closing) return deleted;
         const page = await this.op<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: unknown }>('Scan', {
           TableName: table,
           FilterExpression: '#ttl < :now',
@@ -214,6 +245,7 @@ export class DynamoDbService implements AwsService {
           ...(start ? { ExclusiveStartKey: start } : {}),
         });
         for (const item of page.Items ?? []) {
+          if (this.closing) return deleted;
           const key = Object.fromEntries(keys.map((k) => [k, item[k]]));
           await this.op('DeleteItem', { TableName: table, Key: key });
           deleted++;
@@ -228,8 +260,16 @@ export class DynamoDbService implements AwsService {
     await this.snapshot?.flush();
   }
 
+  /**
+   * Stops in order: the sweeper's timer, then no new operation, then waits for the sweep and the operations under way,
+   * and only then closes dynalite and its database (closing it under a running scan fails inside LevelDB's iterator).
+   */
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    this.closing = true;
+    await this.sweeping?.catch(() => undefined);
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     await this.flush();
     const server = this.server;
     this.server = undefined;

@@ -1,12 +1,25 @@
-import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
-import { KinesisStream, type StreamMode } from './kinesis-stream';
+import { type KinesisShard, KinesisStream, type StreamMode } from './kinesis-stream';
+import { type RecordLine, ShardFile } from './shard-file';
 
 /**
  * The on-disk form of the streams: `streams.json` lists each stream's settings, and each stream incarnation has a
  * folder with one newline-delimited JSON file per shard, `[position, arrival, partitionKey, base64 data]` a line.
  * Flushing appends the records written since the last flush, and rewrites a file once retention has dropped more
- * records from it than it keeps.
+ * records from it than it keeps. Only the newest records of a shard stay in memory (its `memoryWindowBytes`); the
+ * older ones are read back from the shard's file (`ShardFile`).
  */
 interface StreamManifest {
   name: string;
@@ -19,10 +32,10 @@ interface StreamManifest {
   nextPositions: number[];
 }
 
-type RecordLine = [position: number, arrival: number, partitionKey: string, data: string];
-
 const MANIFEST = 'streams.json';
 const COMPACT_AFTER = 10_000;
+/** Compaction writes the lines it keeps in batches of about this many characters. */
+const COMPACT_BATCH_CHARS = 1 << 20;
 
 function folderOf(stream: { name: string; createdAt: number }): string {
   return `${stream.name}-${stream.createdAt}`;
@@ -50,7 +63,41 @@ function linesOf(
   return text;
 }
 
-export async function loadStreams(dataDir: string, now: number): Promise<KinesisStream[]> {
+/**
+ * The whole lines of a shard's file and the bytes each takes, read in chunks, never the whole file at once; a line cut
+ * short by a crash is not a whole line.
+ */
+async function* linesIn(path: string): AsyncGenerator<[line: RecordLine, bytes: number]> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    let pending: Buffer[] = [];
+    for await (const chunk of handle.createReadStream({ autoClose: false }) as AsyncIterable<Buffer>) {
+      let from = 0;
+      for (let index = chunk.indexOf(0x0a); index >= 0; index = chunk.indexOf(0x0a, from)) {
+        const piece = chunk.subarray(from, index);
+        const bytes = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
+        pending = [];
+        from = index + 1;
+        if (bytes.length > 0) yield [JSON.parse(bytes.toString('utf8')) as RecordLine, bytes.length + 1];
+      }
+      if (from < chunk.length) pending.push(chunk.subarray(from));
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function loadStreams(
+  dataDir: string,
+  now: number,
+  memoryWindowBytes = Number.POSITIVE_INFINITY,
+): Promise<KinesisStream[]> {
   let manifest: StreamManifest[];
   try {
     manifest = JSON.parse(await readFile(join(dataDir, MANIFEST), 'utf8')) as StreamManifest[];
@@ -60,24 +107,23 @@ export async function loadStreams(dataDir: string, now: number): Promise<Kinesis
   }
   const streams: KinesisStream[] = [];
   for (const entry of manifest) {
-    const stream = new KinesisStream(entry);
+    const stream = new KinesisStream({ ...entry, memoryWindowBytes });
     for (const [key, value] of Object.entries(entry.tags)) stream.tags.set(key, value);
     const cutoff = now - stream.retentionMs;
     for (const shard of stream.shards) {
-      let text = '';
-      try {
-        text = await readFile(join(dataDir, folderOf(entry), `${shard.shardId}.ndjson`), 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
+      const path = join(dataDir, folderOf(entry), `${shard.shardId}.ndjson`);
+      shard.file = new ShardFile(path);
       let dropped = 0;
-      for (const line of text.split('\n')) {
-        if (!line) continue;
-        const [position, arrival, partitionKey, data] = JSON.parse(line) as RecordLine;
+      let first = true;
+      let size = 0;
+      for await (const [[position, arrival, partitionKey, data], bytes] of linesIn(path)) {
+        size += bytes;
         if (arrival < cutoff) {
           dropped++;
           continue;
         }
+        if (first) shard.startAt(position, arrival);
+        first = false;
         shard.restore({
           position,
           sequenceNumber: shard.sequenceNumberAt(position),
@@ -86,13 +132,50 @@ export async function loadStreams(dataDir: string, now: number): Promise<Kinesis
           approximateArrivalTimestamp: arrival,
         });
       }
+      // A line cut short by a crash: new lines start after the last whole one.
+      if (size > 0) await truncate(path, size);
+      shard.file.replaced(size);
       shard.nextPosition = Math.max(shard.nextPosition, entry.nextPositions[shard.index] ?? 0);
       shard.persistedPosition = shard.nextPosition;
+      if (first) shard.startAt(shard.nextPosition, 0);
       shard.trimmedSinceCompaction = dropped;
     }
     streams.push(stream);
   }
   return streams;
+}
+
+/**
+ * Rewrites a shard's file without the records retention dropped: the lines from the trim horizon on, read from the
+ * file itself (older records are not in memory), then the records not yet written.
+ */
+async function compact(shard: KinesisShard, path: string, upTo: number): Promise<void> {
+  const horizon = shard.trimHorizon;
+  const unwritten = linesOf(
+    shard.records.slice(Math.max(0, shard.persistedPosition - shard.memoryStart), upTo - shard.memoryStart),
+  );
+  const temporary = `${path}.${process.pid}.tmp`;
+  const out = await open(temporary, 'w');
+  let size = 0;
+  try {
+    let batch = '';
+    for await (const [line] of linesIn(path)) {
+      if (line[0] < horizon) continue;
+      batch += `${JSON.stringify(line)}\n`;
+      if (batch.length >= COMPACT_BATCH_CHARS) {
+        size += Buffer.byteLength(batch);
+        await out.write(batch);
+        batch = '';
+      }
+    }
+    batch += unwritten;
+    size += Buffer.byteLength(batch);
+    await out.write(batch);
+  } finally {
+    await out.close();
+  }
+  await rename(temporary, path);
+  shard.file?.replaced(size);
 }
 
 /** Writes what changed since the last call; removes the folders of streams that no longer exist. */
@@ -103,16 +186,20 @@ export async function saveStreams(dataDir: string, streams: readonly KinesisStre
     await mkdir(folder, { recursive: true });
     for (const shard of stream.shards) {
       const file = join(folder, `${shard.shardId}.ndjson`);
+      shard.file ??= new ShardFile(file);
       const upTo = shard.nextPosition;
-      if (shard.trimmedSinceCompaction > Math.max(COMPACT_AFTER, shard.records.length)) {
-        await writeAtomically(file, linesOf(shard.records));
+      if (shard.trimmedSinceCompaction > Math.max(COMPACT_AFTER, upTo - shard.trimHorizon)) {
         shard.trimmedSinceCompaction = 0;
+        await compact(shard, file, upTo);
       } else if (upTo > shard.persistedPosition) {
-        const first = shard.records[0]?.position ?? upTo;
-        const from = Math.max(0, shard.persistedPosition - first);
-        await appendFile(file, linesOf(shard.records.slice(from)));
+        // Records not yet written are in memory (see KinesisShard.evict), unless retention already dropped them.
+        const from = Math.max(0, shard.persistedPosition - shard.memoryStart);
+        const text = linesOf(shard.records.slice(from, upTo - shard.memoryStart));
+        await appendFile(file, text);
+        shard.file.appended(Buffer.byteLength(text));
       }
       shard.persistedPosition = upTo;
+      shard.evict();
     }
   }
   const manifest: StreamManifest[] = streams.map((stream) => ({

@@ -27,9 +27,19 @@ export interface KinesisServiceOptions {
   dataDir?: string;
   /** Also flush on this period (ms) when `dataDir` is set, so a crash loses little; 0 turns it off. Default 5000. */
   flushIntervalMs?: number;
+  /**
+   * With `dataDir`: the bytes of records (data, partition key and about 200 bytes of bookkeeping each) a shard keeps
+   * in memory once they are written to its file; older records of the retention period are read back from the file.
+   * Records not yet written stay in memory until the next flush, which starts early when a shard is over its window.
+   * Default 8 MiB. Without `dataDir` every record of the retention period stays in memory.
+   */
+  memoryWindowBytes?: number;
   /** The clock, in ms since the epoch; tests may pass their own. */
   now?: () => number;
 }
+
+/** The default of `KinesisServiceOptions.memoryWindowBytes`. */
+export const DEFAULT_MEMORY_WINDOW_BYTES = 8 * 1024 * 1024;
 
 export interface CreateStreamInput {
   streamName: string;
@@ -124,12 +134,16 @@ export class KinesisService implements AwsService, Flushable {
   private readonly now: () => number;
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  /** A flush started because a shard holds more unwritten records than its memory window. */
+  private earlyFlush: Promise<void> | undefined;
+  private readonly memoryWindowBytes: number;
 
   /** Opens the service, restoring the streams kept in `dataDir`. */
   static async open(options: KinesisServiceOptions = {}): Promise<KinesisService> {
     const service = new KinesisService(options);
     if (options.dataDir) {
-      for (const stream of await loadStreams(options.dataDir, service.now())) service.streams.set(stream.name, stream);
+      const streams = await loadStreams(options.dataDir, service.now(), service.memoryWindowBytes);
+      for (const stream of streams) service.streams.set(stream.name, stream);
     }
     return service;
   }
@@ -138,6 +152,9 @@ export class KinesisService implements AwsService, Flushable {
     this.region = options.region ?? DEFAULT_REGION;
     this.accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
     this.now = options.now ?? Date.now;
+    this.memoryWindowBytes = options.dataDir
+      ? (options.memoryWindowBytes ?? DEFAULT_MEMORY_WINDOW_BYTES)
+      : Number.POSITIVE_INFINITY;
     const interval = options.flushIntervalMs ?? 5000;
     const period = options.dataDir && interval > 0 ? interval : 60_000;
     this.timer = setInterval(() => {
@@ -191,6 +208,7 @@ export class KinesisService implements AwsService, Flushable {
       mode,
       shardCount,
       retentionPeriodHours,
+      memoryWindowBytes: this.memoryWindowBytes,
     });
     for (const [key, value] of Object.entries(input.tags ?? {})) stream.tags.set(key, value);
     this.streams.set(streamName, stream);
@@ -223,7 +241,7 @@ export class KinesisService implements AwsService, Flushable {
     const payload = toBuffer(data);
     this.checkRecord(payload, partitionKey, 'data', 'partitionKey');
     const { shard, record } = stream.put(partitionKey, payload, this.now(), this.hashKeyOf(explicitHashKey));
-    this.notify(stream, shard.shardId);
+    this.notify(stream, shard);
     return { shardId: shard.shardId, sequenceNumber: record.sequenceNumber };
   }
 
@@ -256,6 +274,15 @@ export class KinesisService implements AwsService, Flushable {
     return { records, next: last ? last.position + 1 : Math.max(position, shard.trimHorizon) };
   }
 
+  /** Approximately how many bytes the records of a stream (of every stream without one) take in memory. */
+  memoryBytes(streamNameOrArn?: string): number {
+    const streams = streamNameOrArn === undefined ? [...this.streams.values()] : [this.stream(streamNameOrArn)];
+    return streams.reduce(
+      (sum, stream) => sum + stream.shards.reduce((bytes, shard) => bytes + shard.memoryBytes, 0),
+      0,
+    );
+  }
+
   /** Calls `listener` when records arrive on any shard of the stream; returns the function that unsubscribes. */
   subscribe(streamNameOrArn: string, listener: ShardListener): () => void {
     const name = this.stream(streamNameOrArn).name;
@@ -275,6 +302,23 @@ export class KinesisService implements AwsService, Flushable {
     if (!dataDir) return;
     this.flushing = this.flushing.catch(() => undefined).then(() => saveStreams(dataDir, [...this.streams.values()]));
     return this.flushing;
+  }
+
+  /** Flushes as long as a shard holds more than its memory window of records not yet written. */
+  private async flushWhileOverWindow(): Promise<void> {
+    const overWindow = () =>
+      [...this.streams.values()].some((stream) =>
+        stream.shards.some(
+          (shard) => shard.memoryBytes > this.memoryWindowBytes && shard.nextPosition > shard.persistedPosition,
+        ),
+      );
+    while (this.timer && overWindow()) {
+      try {
+        await this.flush();
+      } catch {
+        return; // the periodic flush tries again
+      }
+    }
   }
 
   /** Stops the timers and flushes. */
@@ -496,7 +540,7 @@ export class KinesisService implements AwsService, Flushable {
     this.checkRecord(data, partitionKey, 'data', 'partitionKey');
     const hashKey = this.hashKeyOf(input.ExplicitHashKey as string | undefined);
     const { shard, record } = stream.put(partitionKey, data, this.now(), hashKey);
-    this.notify(stream, shard.shardId);
+    this.notify(stream, shard);
     return { ShardId: shard.shardId, SequenceNumber: record.sequenceNumber };
   }
 
@@ -531,7 +575,7 @@ export class KinesisService implements AwsService, Flushable {
     const now = this.now();
     const results = prepared.map(({ partitionKey, data, hashKey }) => {
       const { shard, record } = stream.put(partitionKey, data, now, hashKey);
-      this.notify(stream, shard.shardId);
+      this.notify(stream, shard);
       return { ShardId: shard.shardId, SequenceNumber: record.sequenceNumber };
     });
     return { FailedRecordCount: 0, Records: results };
@@ -596,7 +640,7 @@ export class KinesisService implements AwsService, Flushable {
     const shard = stream.shards[Number(shardIndex)];
     if (!shard) throw invalidArgument('Invalid ShardIterator.');
     shard.trimBefore(now - stream.retentionMs);
-    const records = shard.read(Number(position), limit);
+    const records = shard.read(Number(position), limit, MAX_GET_RECORDS_BYTES);
     let bytes = 0;
     let count = 0;
     for (const record of records) {
@@ -702,8 +746,7 @@ export class KinesisService implements AwsService, Flushable {
             `The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: ${start.timestamp}, currentTimestampInMillis: ${now}`,
           );
         }
-        const index = shard.firstArrivingAtOrAfter(start.timestamp);
-        return shard.records[index]?.position ?? shard.nextPosition;
+        return shard.positionArrivingAtOrAfter(start.timestamp);
       }
       case 'AT_SEQUENCE_NUMBER':
       case 'AFTER_SEQUENCE_NUMBER': {
@@ -795,8 +838,17 @@ export class KinesisService implements AwsService, Flushable {
     return value;
   }
 
-  /** Wakes the stream's subscribers once per burst of puts, after the current task. */
-  private notify(stream: KinesisStream, shardId: string): void {
+  /**
+   * After a put: flushes early if the shard holds more than its memory window (what is written can leave memory), and
+   * wakes the stream's subscribers once per burst of puts, after the current task.
+   */
+  private notify(stream: KinesisStream, shard: KinesisShard): void {
+    if (shard.memoryBytes > this.memoryWindowBytes && this.options.dataDir && !this.earlyFlush) {
+      this.earlyFlush = this.flushWhileOverWindow().finally(() => {
+        this.earlyFlush = undefined;
+      });
+    }
+    const shardId = shard.shardId;
     if (!this.listeners.get(stream.name)?.size) return;
     let shards = this.pendingNotifications.get(stream);
     if (!shards) {

@@ -2,12 +2,14 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  BatchWriteItemCommand,
   CreateTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   UpdateTimeToLiveCommand,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { type EdgeServer, startEdgeServer } from '../../../src/edge/edge-server';
 import { DynamoDbService } from '../../../src/services/dynamodb';
@@ -96,5 +98,53 @@ describe('DynamoDB through the edge endpoint', () => {
     // Assess
     await expect(reading).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     await stop(cloud);
+  });
+
+  it('stops cleanly while the time-to-live sweeper is scanning a table, and keeps the items on disk', async () => {
+    // Prepare
+    const dataDir = await mkdtemp(join(tmpdir(), 'dynamodb-'));
+    const cloud = await start(dataDir);
+    await cloud.client.send(table('readings'));
+    await waitUntilTableExists({ client: cloud.client, minDelay: 1, maxWaitTime: 30 }, { TableName: 'readings' });
+    cloud.service.setTimeToLive('readings', { AttributeName: 'expiresAt', Enabled: true });
+    const now = Math.floor(Date.now() / 1000);
+    for (let batch = 0; batch < 40; batch++) {
+      await cloud.client.send(
+        new BatchWriteItemCommand({
+          RequestItems: {
+            readings: Array.from({ length: 25 }, (_, index) => ({
+              PutRequest: {
+                Item: {
+                  id: { S: `r${batch * 25 + index}` },
+                  expiresAt: { N: String(now + 3600) },
+                  body: { S: 'x'.repeat(400) },
+                },
+              },
+            })),
+          },
+        }),
+      );
+    }
+    const uncaught: unknown[] = [];
+    const record = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', record);
+    process.on('unhandledRejection', record);
+
+    // Act
+    const sweeping = cloud.service.sweepExpired();
+    await new Promise((resolve) => setImmediate(resolve));
+    const stopping = stop(cloud);
+    const outcome = await Promise.allSettled([sweeping, stopping]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    process.off('uncaughtException', record);
+    process.off('unhandledRejection', record);
+    const reopened = await start(dataDir);
+    const kept = await reopened.client.send(new GetItemCommand({ TableName: 'readings', Key: { id: { S: 'r999' } } }));
+    await stop(reopened);
+
+    // Assess
+    expect(outcome.map((settled) => settled.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(uncaught).toEqual([]);
+    expect(kept.Item?.id).toEqual({ S: 'r999' });
   });
 });
