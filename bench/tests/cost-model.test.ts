@@ -131,11 +131,16 @@ describe('cost arithmetic', () => {
     const report = compareDesigns(FLEET, 2);
     const live = report.ours.lines.filter((l) => l.item.startsWith('live readings:'));
 
-    // Assess: a write unit per reading, a batch per shard per second, a read of the stream.
-    expect(lineOf(live, 'live readings: recent readings: a write per reading').quantity).toBe(262_800_000);
+    // Assess: a write unit per reading of the 10 watched devices (1 % of the fleet), a batch per shard per second
+    // reading the watch marks (half a unit), a read of the stream; each watched device's mark written every 5 minutes
+    // and read on every poll of 5 s.
+    expect(lineOf(live, 'live readings: recent readings: a write per reading').quantity).toBe(2_628_000);
     expect(lineOf(live, 'live readings: recordRecentTelemetry per stream batch: requests').quantity).toBe(
       4 * 2_628_000,
     );
+    expect(lineOf(live, 'live readings: watch marks: a read per stream batch').quantity).toBe(0.5 * 4 * 2_628_000);
+    expect(lineOf(live, 'live readings: watch marks: a write per watched device').quantity).toBe(10 * 8760);
+    expect(lineOf(live, 'live readings: watch marks: a read per dashboard poll').quantity).toBe(0.5 * 10 * 525_600);
     expect(lineOf(live, 'live readings: data out').quantity).toBeGreaterThan(0);
     const liveUsd = live.reduce((sum, l) => sum + l.usd, 0);
     expect(report.ratioWithoutLiveReadings).toBeCloseTo(
@@ -176,12 +181,13 @@ describe('the deployed shape, read from the services', () => {
     expect([onRule, onStream]).toEqual([2, 1]);
   });
 
-  it("reads the analytics service's batch windows and archive buffer from telemetry-analytics/serverless.yml", () => {
+  it("reads the analytics service's batch windows, archive buffer and watch period from telemetry-analytics/serverless.yml", () => {
     expect(analyticsSettings()).toEqual({
       batchWindowSeconds: 5,
       archiveBatchWindowSeconds: 30,
       recentBatchWindowSeconds: 1,
       firehoseBufferSeconds: 60,
+      liveReadingsWatchMinutes: 10,
     });
   });
 

@@ -120,7 +120,11 @@ export function alertingSettings(): Pick<
 /** What the telemetry-analytics service's serverless.yml deploys by default that the bill depends on. */
 export function analyticsSettings(): Pick<
   Assumptions,
-  'batchWindowSeconds' | 'archiveBatchWindowSeconds' | 'recentBatchWindowSeconds' | 'firehoseBufferSeconds'
+  | 'batchWindowSeconds'
+  | 'archiveBatchWindowSeconds'
+  | 'recentBatchWindowSeconds'
+  | 'firehoseBufferSeconds'
+  | 'liveReadingsWatchMinutes'
 > {
   const doc = readServerlessYml('telemetry-analytics') as {
     params?: { default?: Record<string, unknown> };
@@ -142,6 +146,7 @@ export function analyticsSettings(): Pick<
     archiveBatchWindowSeconds: batchWindow('archiveRawTelemetry'),
     recentBatchWindowSeconds: batchWindow('recordRecentTelemetry'),
     firehoseBufferSeconds: seconds('rawArchiveBufferSeconds', params.rawArchiveBufferSeconds),
+    liveReadingsWatchMinutes: seconds('liveReadingsWatchMinutes', params.liveReadingsWatchMinutes),
   };
 }
 

@@ -72,6 +72,17 @@ export interface Assumptions {
   recentBatchWindowSeconds: number;
   /** Billed milliseconds of one recent-readings batch beyond its records' (BatchWriteItem calls). */
   recentBatchMs: number;
+  /**
+   * Devices someone watches at a time (a dashboard page open on them): only their readings are recorded for live
+   * charts. Not something a template says; a guess for a fleet of this size.
+   */
+  watchedDevices: number;
+  /** Minutes a read of a device's readings keeps them recorded (`liveReadingsWatchMinutes`); rewritten at half. */
+  liveReadingsWatchMinutes: number;
+  /** Seconds between a dashboard's polls of a watched device's readings (its `pollSeconds`, default 5). */
+  dashboardPollSeconds: number;
+  /** Bytes of one watch mark in the marks item (device id and time, with DynamoDB's attribute overhead). */
+  watchMarkBytes: number;
 }
 
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
@@ -99,6 +110,10 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   processorBufferBytes: 1024 * 1024,
   recentBatchWindowSeconds: 1,
   recentBatchMs: 30,
+  watchedDevices: 10,
+  liveReadingsWatchMinutes: 10,
+  dashboardPollSeconds: 5,
+  watchMarkBytes: 40,
 };
 
 export interface CostLine {
@@ -463,12 +478,19 @@ function archiveLines(input: FleetInput, a: Assumptions, messages: number): Cost
 
 /**
  * Recent readings for live charts (`recordRecentTelemetry`, a consumer of the stream): a batch per shard per
- * `recentBatchWindowSeconds`, and every reading written to DynamoDB (BatchWriteItem: a write unit per KB of item).
- * The original design has no such feature.
+ * `recentBatchWindowSeconds`, each reading the watch marks once (one eventually consistent `GetItem` of the marks
+ * item) and writing the readings of watched devices only (BatchWriteItem: a write unit per KB of item). Each watched
+ * device's page reads the marks item on every poll (`GET /devices/{deviceId}/telemetry`) and rewrites it once per
+ * half watch period. The original design has no such feature.
  */
 export function recentReadingLines(input: FleetInput, a: Assumptions, messages: number): CostLine[] {
   const batches = streamBatches(input, a, messages, a.recentBatchWindowSeconds, 500);
   const itemBytes = input.payloadBytes + a.projectionOverheadBytes;
+  const watched = Math.min(a.watchedDevices, input.devices);
+  const marksItemBytes = 50 + watched * a.watchMarkBytes;
+  const markReadUnits = 0.5 * meteredUnits(marksItemBytes, 4 * KB);
+  const markWrites = watched * (SECONDS_PER_MONTH / ((a.liveReadingsWatchMinutes * 60) / 2));
+  const polls = watched * (SECONDS_PER_MONTH / a.dashboardPollSeconds);
   return [
     line(
       'Lambda',
@@ -487,9 +509,30 @@ export function recentReadingLines(input: FleetInput, a: Assumptions, messages: 
     ...consumerReadLines(input, a, messages, `${RECENT_READINGS} data out (the recent-readings consumer)`),
     line(
       'DynamoDB',
-      `${RECENT_READINGS} recent readings: a write per reading (${meteredUnits(itemBytes, KB)} unit each)`,
-      messages * meteredUnits(itemBytes, KB),
+      `${RECENT_READINGS} watch marks: a read per stream batch (eventually consistent)`,
+      batches * markReadUnits,
+      'dynamoReadRequestUnitsPerMillion',
+      1e6,
+    ),
+    line(
+      'DynamoDB',
+      `${RECENT_READINGS} recent readings: a write per reading of the ${watched} watched devices (${meteredUnits(itemBytes, KB)} unit each)`,
+      (messages * watched * meteredUnits(itemBytes, KB)) / input.devices,
       'dynamoWriteRequestUnitsPerMillion',
+      1e6,
+    ),
+    line(
+      'DynamoDB',
+      `${RECENT_READINGS} watch marks: a write per watched device per ${a.liveReadingsWatchMinutes / 2} min`,
+      markWrites * meteredUnits(marksItemBytes, KB),
+      'dynamoWriteRequestUnitsPerMillion',
+      1e6,
+    ),
+    line(
+      'DynamoDB',
+      `${RECENT_READINGS} watch marks: a read per dashboard poll every ${a.dashboardPollSeconds} s`,
+      polls * markReadUnits,
+      'dynamoReadRequestUnitsPerMillion',
       1e6,
     ),
   ];

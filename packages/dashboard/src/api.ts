@@ -110,10 +110,13 @@ export class ApiClient {
     return (await this.get<WindowMetricsPage>(`/devices/${encodeURIComponent(deviceId)}/metrics?${query}`)).items;
   }
 
-  /** A device's recent raw readings since `from` (epoch ms), oldest first. */
-  async deviceTelemetry(deviceId: string, from: number): Promise<TelemetryReadings['items']> {
+  /**
+   * A device's recent raw readings since `from` (epoch ms), oldest first, and until when they are recorded: reading
+   * them marks the device watched, which is what makes the backend record its readings.
+   */
+  async deviceTelemetry(deviceId: string, from: number): Promise<TelemetryReadings> {
     const query = new URLSearchParams({ from: String(from), limit: '500' });
-    return (await this.get<TelemetryReadings>(`/devices/${encodeURIComponent(deviceId)}/telemetry?${query}`)).items;
+    return this.get<TelemetryReadings>(`/devices/${encodeURIComponent(deviceId)}/telemetry?${query}`);
   }
 
   async thresholds(deviceId: string): Promise<GetThresholdsResponse> {

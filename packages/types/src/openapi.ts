@@ -369,6 +369,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: "A device's recent raw readings (kept for an hour by default), oldest first.",
     description:
       'Every telemetry message of the device as it arrived, newest `limit` at or after `from`, for live charts. ' +
+      'Readings are recorded only for devices someone watches: this read marks the device watched until ' +
+      '`watchedUntil` (10 minutes by default, extended by later reads), and its readings are recorded from then on. ' +
+      'An empty `items` with `watchedUntil` ahead means recording has just started. ' +
       'Older readings are in the window metrics and the raw archive.',
     ...deviceRoute,
     query: GetTelemetryQuerySchema,

@@ -27,9 +27,18 @@ export const GetTelemetryQuerySchema = z
   .strict();
 export type GetTelemetryQuery = z.infer<typeof GetTelemetryQuerySchema>;
 
-/** The recent raw readings of a device, oldest first. */
+/** How long a read of a device's recent readings keeps them being recorded (default, minutes). */
+export const DEFAULT_LIVE_READINGS_WATCH_MINUTES = 10;
+
+/**
+ * The recent raw readings of a device, oldest first. Readings are recorded only while someone watches the device:
+ * the read that answers this marks it watched until `watchedUntil`, so an empty `items` with a `watchedUntil` ahead
+ * means "recording has started, readings will appear", not "the device sends nothing".
+ */
 export const TelemetryReadingsSchema = z.object({
   deviceId: DeviceIdSchema,
   items: z.array(TelemetryReadingSchema),
+  /** Until when (epoch milliseconds) the device's readings are recorded; reading them again extends it. */
+  watchedUntil: EpochMillisSchema,
 });
 export type TelemetryReadings = z.infer<typeof TelemetryReadingsSchema>;

@@ -50,6 +50,8 @@ export const loadRecentTelemetryQueryConfig = () =>
     z.object({
       ...common,
       ...recentTelemetry,
+      /** Minutes a read of a device's readings keeps them recorded (param `liveReadingsWatchMinutes`). */
+      LIVE_READINGS_WATCH_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
       CORS_ALLOWED_ORIGIN: z.string().min(1),
       /** iot-device-config-api's devices table: who owns which device (param `devicesTableName`). */
       DEVICES_TABLE_NAME: z.string().min(1),

@@ -66,17 +66,19 @@ function caption({ readings, windows }: MetricSeries): string {
 
 /**
  * One chart per metric over the last half hour: the raw readings as they arrive, and the window metrics (mean,
- * minimum, maximum) as each window closes. A stage without the readings route shows the windows alone.
+ * minimum, maximum) as each window closes. A stage without the readings route shows the windows alone. Reading the
+ * raw readings is what has them recorded (the backend records only watched devices), so a page opened on a quiet
+ * device says that they will appear rather than that there are none.
  */
 export function TelemetryPanel({ api, deviceId, pollMs }: { api: ApiClient; deviceId: string; pollMs: number }) {
   const data = usePoll(
     async () => {
       const from = Date.now() - SPAN_MS;
-      const [readings, windows] = await Promise.all([
-        api.deviceTelemetry(deviceId, from).catch(() => [] as TelemetryReading[]),
+      const [live, windows] = await Promise.all([
+        api.deviceTelemetry(deviceId, from).catch(() => undefined),
         api.deviceMetrics(deviceId, from),
       ]);
-      return { readings, windows };
+      return { readings: live?.items ?? ([] as TelemetryReading[]), recording: live !== undefined, windows };
     },
     pollMs,
     `telemetry:${deviceId}`,
@@ -90,30 +92,40 @@ export function TelemetryPanel({ api, deviceId, pollMs }: { api: ApiClient; devi
   }
   if (!data.data) return <p>Loading telemetry…</p>;
   const groups = byMetric(data.data.readings, data.data.windows);
-  if (groups.size === 0) return <p>No readings in the last half hour.</p>;
+  // Readings are recorded only while someone watches the device: this page's first read started it.
+  const hint =
+    data.data.recording && data.data.readings.length === 0 ? (
+      <p data-state="live-readings-starting">
+        Live readings are recorded while this page is open: the device's next readings will appear here.
+      </p>
+    ) : undefined;
+  if (groups.size === 0) return hint ?? <p>No readings in the last half hour.</p>;
   return (
-    <div class="charts">
-      {[...groups].map(([metric, series]) => {
-        const text = caption(series);
-        const points = aligned(series);
-        return (
-          <figure class="metric-chart" key={metric} data-metric={metric}>
-            <figcaption>
-              <strong>{metric}</strong> <span class="chart-caption">{text}</span>
-            </figcaption>
-            <TimeChart
-              label={`${metric} over the last half hour: ${text}`}
-              times={points.times}
-              series={[
-                { label: 'reading', color: '#5b3cc4', values: points.readings, points: true },
-                { label: 'window mean', color: '#0b6bcb', values: points.mean, points: true },
-                { label: 'min', color: '#2e7d32', values: points.min, dash: [4, 4] },
-                { label: 'max', color: '#c62828', values: points.max, dash: [4, 4] },
-              ]}
-            />
-          </figure>
-        );
-      })}
-    </div>
+    <>
+      {hint}
+      <div class="charts">
+        {[...groups].map(([metric, series]) => {
+          const text = caption(series);
+          const points = aligned(series);
+          return (
+            <figure class="metric-chart" key={metric} data-metric={metric}>
+              <figcaption>
+                <strong>{metric}</strong> <span class="chart-caption">{text}</span>
+              </figcaption>
+              <TimeChart
+                label={`${metric} over the last half hour: ${text}`}
+                times={points.times}
+                series={[
+                  { label: 'reading', color: '#5b3cc4', values: points.readings, points: true },
+                  { label: 'window mean', color: '#0b6bcb', values: points.mean, points: true },
+                  { label: 'min', color: '#2e7d32', values: points.min, dash: [4, 4] },
+                  { label: 'max', color: '#c62828', values: points.max, dash: [4, 4] },
+                ]}
+              />
+            </figure>
+          );
+        })}
+      </div>
+    </>
   );
 }

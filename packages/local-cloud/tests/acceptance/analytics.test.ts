@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { type AttributeValue, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { GetTopicRuleCommand } from '@aws-sdk/client-iot';
 import { GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { FleetMetricsPage, WindowMetricsPage } from '@iot/types';
+import type { FleetMetricsPage, TelemetryReadings, WindowMetricsPage } from '@iot/types';
 import type { LocalCloud } from '../../src/local-cloud';
 import { type AwsClients, awsClients, FAST_TIMING, type StartedCloud, startCloud } from './local-cloud-fixture';
 import {
@@ -450,5 +450,33 @@ describe('a malformed record: a publish whose JSON is not telemetry', () => {
     });
     expect(rejected.MessageAttributes?.reason?.StringValue).toBe(body.reason);
     expect(await metricItems(deviceId)).toEqual([]);
+  });
+});
+
+describe('live readings of a device someone watches', () => {
+  const deviceId = `live-${run}`;
+
+  beforeAll(() => registerDevices(api, deviceId));
+
+  it('answers no readings and until when it now records them, then the readings published since', async () => {
+    // Act: the first read marks the device watched; a reading published after it shows up at the route.
+    const first = await api<TelemetryReadings>(`/devices/${deviceId}/telemetry`);
+    const timestamp = Date.now();
+    await device.publish(telemetryTopic(deviceId), { timestamp, metrics: { temperature: 21.5 } });
+    const later = await waitFor('the reading at GET /devices/{id}/telemetry', async () => {
+      const answer = await api<TelemetryReadings>(`/devices/${deviceId}/telemetry`);
+      return answer.body.items.length > 0 ? answer : undefined;
+    });
+
+    // Assess: watched for the template's 10 minutes; the later read (under half of them gone) keeps the same mark.
+    expect(first.status).toBe(200);
+    expect(first.body.items).toEqual([]);
+    expect(first.body.watchedUntil).toBeGreaterThan(timestamp + 9 * 60_000);
+    expect(first.body.watchedUntil).toBeLessThanOrEqual(timestamp + 10 * 60_000);
+    expect(later.body).toEqual({
+      deviceId,
+      items: [{ deviceId, timestamp, metrics: { temperature: 21.5 }, receivedAt: expect.any(Number) }],
+      watchedUntil: first.body.watchedUntil,
+    });
   });
 });

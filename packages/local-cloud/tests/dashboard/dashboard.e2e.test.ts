@@ -117,9 +117,10 @@ describe('the dashboard in a real browser', () => {
   }, 60_000);
 
   it('charts a device’s readings as they arrive and its window metrics as windows close', async () => {
-    // Prepare
+    // Prepare: nobody watched sim-001 before; the page's first read of its readings starts recording them.
     await page.getByRole('link', { name: 'sim-001' }).click();
     await page.getByRole('heading', { name: 'sim-001', level: 1 }).waitFor();
+    await page.getByText(/Live readings are recorded while this page is open/).waitFor();
     await page.locator('figure[data-metric="temperature"] canvas').waitFor();
     const readings = await pointsShown('temperature', 'readings');
     const windows = await pointsShown('temperature', 'windows');
@@ -138,6 +139,7 @@ describe('the dashboard in a real browser', () => {
 
     // Assess
     expect(moreReadings && moreWindows).toBe(true);
+    expect(await page.getByText(/Live readings are recorded while this page is open/).count()).toBe(0);
     expect(await accessibilityViolations()).toEqual([]);
     await shot('device-charts');
   }, 75_000);

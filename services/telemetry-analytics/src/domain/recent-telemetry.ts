@@ -45,3 +45,45 @@ export function readingsOf(records: readonly { sequenceNumber: string; data: str
 export function recentQueryOf(query: { from?: number; limit?: number }, now: number, keepMinutes: number) {
   return { from: Math.max(query.from ?? 0, now - keepMinutes * 60_000), limit: query.limit ?? 500 };
 }
+
+/**
+ * Which devices someone is watching: device id → until when (epoch ms). Readings are recorded for these only, since
+ * nobody looks at most devices most of the time and a write per reading of the whole fleet is the larger part of the
+ * bill.
+ */
+export type WatchMarks = ReadonlyMap<string, number>;
+
+/** Where the watch marks are kept. */
+export interface WatchMarkStore {
+  /** Every mark, expired ones included (callers compare with their clock). */
+  read(): Promise<WatchMarks>;
+  /**
+   * Marks a device watched at `now` for `periodMs` when `nextWatchMark` says it is due, dropping the marks expired at
+   * `now`; answers the device's mark afterwards.
+   */
+  watch(deviceId: string, now: number, periodMs: number): Promise<number>;
+}
+
+/**
+ * The new mark of a device read at `now`, or `undefined` when its mark still has at least half of `periodMs` left: a
+ * dashboard polling every few seconds then writes about once per half period, not on every poll.
+ */
+export function nextWatchMark(current: number | undefined, now: number, periodMs: number): number | undefined {
+  if (current !== undefined && current - now >= periodMs / 2) return undefined;
+  return now + periodMs;
+}
+
+/** The marks still in force at `now`. */
+export function activeWatchMarks(marks: WatchMarks, now: number): Map<string, number> {
+  return new Map([...marks].filter(([, until]) => until > now));
+}
+
+/** The readings of watched devices, and how many of the others were left out. */
+export function watchedReadings(
+  readings: readonly TelemetryReading[],
+  marks: WatchMarks,
+  now: number,
+): { watched: TelemetryReading[]; unwatched: number } {
+  const watched = readings.filter((reading) => (marks.get(reading.deviceId) ?? 0) > now);
+  return { watched, unwatched: readings.length - watched.length };
+}
