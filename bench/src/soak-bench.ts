@@ -65,6 +65,9 @@ interface MemorySample {
   /** Linux only: the file-backed part (mapped files, e.g. the local DynamoDB's LevelDB tables), reclaimable. */
   rssFileMiB?: number;
   heapUsedMiB: number;
+  /** Lambda execution environments running, and the heap plus external memory they last reported (MB). */
+  environments?: number;
+  environmentsMiB?: number;
   heapTotalMiB: number;
   externalMiB: number;
   published: number;
@@ -316,6 +319,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
     const sample = async () => {
       const memory = process.memoryUsage();
       const parts = await residentParts();
+      const lambdaMemory = cloud.services.lambda.environmentsMemory();
       samples.push({
         t: Math.round((Date.now() - started) / 100) / 10,
         rssMiB: mib(memory.rss),
@@ -325,6 +329,8 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
         externalMiB: mib(memory.external),
         published: latest?.messagesSent ?? 0,
         asyncBacklog: cloud.services.lambda.pendingAsyncInvocations(),
+        environments: lambdaMemory.environments,
+        environmentsMiB: lambdaMemory.memoryUsedMb,
         kinesisMiB: mib(cloud.services.kinesis.memoryBytes()),
         connected: latest?.connected ?? 0,
         fleetErrors: latest?.errors ?? 0,
@@ -342,6 +348,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
           `soak: ${Math.round(last.t)} s, ${last.published} published (${Math.round(last.published / last.t)}/s), ` +
             `${last.connected} connected, ${last.fleetErrors} errors, RSS ${last.rssMiB} MiB ` +
             `(anonymous ${last.rssAnonMiB ?? '?'}, file-backed ${last.rssFileMiB ?? '?'}), heap ${last.heapUsedMiB} MiB, ` +
+            `${last.environments} environments using ${last.environmentsMiB} MB, ` +
             `${last.asyncBacklog} async invocations pending, Kinesis records in memory ${last.kinesisMiB} MiB`,
         );
       }

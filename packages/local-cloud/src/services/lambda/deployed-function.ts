@@ -174,6 +174,13 @@ export class DeployedFunction {
     return own as InvocationOutcome;
   }
 
+  /** Its environments, and the memory they reported after their last invocations (heap and external), in MB. */
+  environmentsMemory(): { environments: number; memoryUsedMb: number } {
+    let memoryUsedMb = 0;
+    for (const sandbox of this.sandboxes) memoryUsedMb += sandbox.lastMemoryUsedMb;
+    return { environments: this.sandboxes.size, memoryUsedMb };
+  }
+
   /** The asynchronous invocations queued at the head of the queue, up to this environment's share of them. */
   private takeAlong(): Waiter[] {
     let count = 0;

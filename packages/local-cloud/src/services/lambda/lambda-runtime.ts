@@ -325,6 +325,18 @@ export class LambdaRuntime implements LambdaInvoker {
    * function is created again. Destination deliveries already under way are awaited.
    */
   /** Asynchronous invocations accepted and not done yet (queued in memory): the backlog of `Event` invokes. */
+  /** Execution environments running now, and the memory they reported (heap and external), in MB: for soak runs. */
+  environmentsMemory(): { environments: number; memoryUsedMb: number } {
+    let environments = 0;
+    let memoryUsedMb = 0;
+    for (const fn of this.functions.values()) {
+      const memory = fn.environmentsMemory();
+      environments += memory.environments;
+      memoryUsedMb += memory.memoryUsedMb;
+    }
+    return { environments, memoryUsedMb };
+  }
+
   pendingAsyncInvocations(): number {
     return this.queue.pendingCount;
   }

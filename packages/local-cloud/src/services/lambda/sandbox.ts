@@ -125,6 +125,8 @@ export class Sandbox {
   private lastRequestId = '-';
   private initReported = false;
   private maxMemoryUsedMb = 0;
+  /** The memory the environment reported after its last invocation (heap and external), in MB. */
+  lastMemoryUsedMb = 0;
   /** The lines of the invocation under way; the first one's include the init phase's. */
   private collector: string[] | undefined = [];
   /** Lines recorded but not yet written to the log. */
@@ -323,6 +325,7 @@ export class Sandbox {
     let status = '';
     if (end.kind === 'result') {
       this.maxMemoryUsedMb = Math.max(this.maxMemoryUsedMb, end.message.memoryUsedMb);
+      this.lastMemoryUsedMb = end.message.memoryUsedMb;
       outcome = { requestId, logLines: [], durationMs: end.message.durationMs ?? durationMs, initDurationMs };
       if (end.message.busyShare !== undefined) outcome.busyShare = end.message.busyShare;
       if (end.message.error) outcome.error = end.message.error;

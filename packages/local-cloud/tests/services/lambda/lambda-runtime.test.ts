@@ -147,6 +147,31 @@ describe('the local Lambda runtime', () => {
     expect(second).toEqual({ instance: (first as { instance: string }).instance, calls: 2 });
   });
 
+  it('reports its environments and the memory each reported after its last invocation', async () => {
+    // Prepare
+    const source = `
+      const kept = [];
+      exports.handler = async (event) => {
+        for (let i = 0; i < event.megabytes; i++) kept.push(Buffer.alloc(1024 * 1024, 1));
+        return kept.length;
+      };`;
+    await lambda.runtime.createFunction(definition('holder', source, { memorySizeMb: 256 }));
+    const before = lambda.runtime.environmentsMemory();
+    await lambda.runtime.invoke('holder', { megabytes: 0 }, 'RequestResponse');
+    const small = lambda.runtime.environmentsMemory();
+
+    // Act
+    await lambda.runtime.invoke('holder', { megabytes: 40 }, 'RequestResponse');
+    const grown = lambda.runtime.environmentsMemory();
+
+    // Assess
+    expect(before).toEqual({ environments: 0, memoryUsedMb: 0 });
+    expect(small.environments).toBe(1);
+    expect(small.memoryUsedMb).toBeGreaterThan(0);
+    expect(grown.environments).toBe(1);
+    expect(grown.memoryUsedMb).toBeGreaterThanOrEqual(small.memoryUsedMb + 40);
+  });
+
   it('times a slow invocation out, ends its environment, and cold-starts the next', async () => {
     // Prepare
     await lambda.runtime.createFunction(definition('stateful', STATEFUL, { timeoutSeconds: 1 }));
