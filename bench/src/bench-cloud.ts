@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { defaultExtensions, type LocalCloud, type LocalTiming, startLocalCloud } from '@iot/local-cloud';
 import { REPO_DIR } from './results';
 
@@ -40,4 +41,33 @@ export async function startBenchCloud(
     logger: { info: () => {}, warn: () => {} },
   });
   return { cloud, dataDir };
+}
+
+/** Readings of `temperature` the metrics table holds for these devices (the sum of their windows' counts). */
+export async function aggregatedReadings(
+  cloud: LocalCloud,
+  dynamodb: DynamoDBClient,
+  deviceIds: readonly string[],
+): Promise<number> {
+  const table = cloud.deployed['telemetry-analytics']?.outputs.MetricsTableName;
+  if (!table) throw new Error('telemetry-analytics has no MetricsTableName output');
+  let total = 0;
+  for (const deviceId of deviceIds) {
+    let startKey: Record<string, never> | undefined;
+    do {
+      const page = await dynamodb.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'deviceId = :d',
+          ExpressionAttributeValues: { ':d': { S: deviceId } },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.metric?.S === 'temperature') total += Number(item.count?.N ?? 0);
+      }
+      startKey = page.LastEvaluatedKey as typeof startKey;
+    } while (startKey);
+  }
+  return total;
 }

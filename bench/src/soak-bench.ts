@@ -3,12 +3,12 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { FleetStats } from '@iot/device-simulator';
 import type { LocalCloud } from '@iot/local-cloud';
-import { edgeClientConfig, PIPELINE_TIMING, startBenchCloud } from './bench-cloud';
+import { aggregatedReadings, edgeClientConfig, PIPELINE_TIMING, startBenchCloud } from './bench-cloud';
 import { type BenchResult, machine, type SummaryRow } from './results';
 import { soakDeviceIds } from './soak-devices';
 import type { SoakFleetMessage, SoakFleetOptions } from './soak-fleet';
@@ -138,30 +138,6 @@ async function matchingLogLines(
     check(file, carry);
   }
   return { count, samples, byKind };
-}
-
-async function aggregatedCount(cloud: LocalCloud, dynamodb: DynamoDBClient, deviceIds: string[]): Promise<number> {
-  const table = cloud.deployed['telemetry-analytics']?.outputs.MetricsTableName;
-  if (!table) throw new Error('telemetry-analytics has no MetricsTableName output');
-  let total = 0;
-  for (const deviceId of deviceIds) {
-    let startKey: Record<string, never> | undefined;
-    do {
-      const page = await dynamodb.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'deviceId = :d',
-          ExpressionAttributeValues: { ':d': { S: deviceId } },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.metric?.S === 'temperature') total += Number(item.count?.N ?? 0);
-      }
-      startKey = page.LastEvaluatedKey as typeof startKey;
-    } while (startKey);
-  }
-  return total;
 }
 
 /** Records (lines) and objects under a prefix of the archive bucket. */
@@ -366,7 +342,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
     const drainUntil = Date.now() + DRAIN_TIMEOUT_MS;
     while (Date.now() < drainUntil) {
       evaluated = (await matchingLogLines(dataDir, /evaluateTelemetry/, / END RequestId: /)).count;
-      aggregated = await aggregatedCount(cloud, dynamodb, deviceIds);
+      aggregated = await aggregatedReadings(cloud, dynamodb, deviceIds);
       if (evaluated >= published && aggregated >= published) break;
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }

@@ -3,11 +3,10 @@ import { createServer, type Server } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import type { LocalCloud } from '@iot/local-cloud';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { edgeClientConfig, PIPELINE_TIMING, startBenchCloud } from './bench-cloud';
+import { aggregatedReadings, edgeClientConfig, PIPELINE_TIMING, startBenchCloud } from './bench-cloud';
 import { type BenchResult, machine, type SummaryRow } from './results';
 import { ratio } from './stats';
 
@@ -116,31 +115,6 @@ async function environmentsStarted(dataDir: string): Promise<Record<string, numb
   return counts;
 }
 
-/** Readings of `temperature` the metrics table holds for the bench devices (the sum of their windows' counts). */
-async function aggregatedCount(cloud: LocalCloud, dynamodb: DynamoDBClient, prefix: string): Promise<number> {
-  const table = cloud.deployed['telemetry-analytics']?.outputs.MetricsTableName;
-  if (!table) throw new Error('telemetry-analytics has no MetricsTableName output');
-  let total = 0;
-  for (let i = 0; i < PUBLISHERS; i++) {
-    let startKey: Record<string, never> | undefined;
-    do {
-      const page = await dynamodb.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'deviceId = :d',
-          ExpressionAttributeValues: { ':d': { S: `${prefix}-${i}` } },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.metric?.S === 'temperature') total += Number(item.count?.N ?? 0);
-      }
-      startKey = page.LastEvaluatedKey as typeof startKey;
-    } while (startKey);
-  }
-  return total;
-}
-
 /**
  * Samples the process's resident set every `intervalMs` from a thread of its own: reading it takes milliseconds in a
  * process with many threads, time the sampler must not take from the event loop that runs the local cloud.
@@ -178,7 +152,11 @@ async function pipeline(): Promise<Record<string, number | boolean>> {
     let doneAt = Date.now();
     const drainUntil = Date.now() + DRAIN_TIMEOUT_MS;
     while (Date.now() < drainUntil) {
-      aggregated = await aggregatedCount(cloud, dynamodb, prefix);
+      aggregated = await aggregatedReadings(
+        cloud,
+        dynamodb,
+        Array.from({ length: PUBLISHERS }, (_, i) => `${prefix}-${i}`),
+      );
       evaluated = await endedInvocations(dataDir, /evaluate/i);
       doneAt = Date.now();
       if (aggregated >= run.published && evaluated >= run.published) break;
