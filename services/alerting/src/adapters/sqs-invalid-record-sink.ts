@@ -1,4 +1,5 @@
-import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { queueUrlOf } from '@iot/lambda-kit/sqs-queue-url';
 import type { InvalidRecordSink, InvalidTelemetryRecord } from '../domain/evaluate-telemetry-batch';
 
 /**
@@ -6,23 +7,14 @@ import type { InvalidRecordSink, InvalidTelemetryRecord } from '../domain/evalua
  * events), one per record, with the reason as a message attribute.
  */
 export class SqsInvalidRecordSink implements InvalidRecordSink {
-  private queueUrl: Promise<string> | undefined;
+  private readonly url: () => Promise<string>;
 
   /** `queueName` is resolved to its URL on first use, so the configuration needs no account id. */
   constructor(
     private readonly client: SQSClient,
-    private readonly queueName: string,
-  ) {}
-
-  private url(): Promise<string> {
-    this.queueUrl ??= this.client
-      .send(new GetQueueUrlCommand({ QueueName: this.queueName }))
-      .then((answer) => answer.QueueUrl ?? Promise.reject(new Error(`No URL for queue ${this.queueName}`)))
-      .catch((error: unknown) => {
-        this.queueUrl = undefined;
-        throw error;
-      });
-    return this.queueUrl;
+    queueName: string,
+  ) {
+    this.url = queueUrlOf(client, queueName);
   }
 
   async reject(record: InvalidTelemetryRecord): Promise<void> {

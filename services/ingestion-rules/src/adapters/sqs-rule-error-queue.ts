@@ -1,24 +1,18 @@
-import { DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { queueUrlOf } from '@iot/lambda-kit/sqs-queue-url';
 import type { FailedDelivery, RuleErrorQueue } from '../domain/replay-failed-deliveries';
 
 /** The rule-errors SQS queue, found by name on first use. */
 export class SqsRuleErrorQueue implements RuleErrorQueue {
-  private queueUrl: string | undefined;
+  private readonly url: () => Promise<string>;
 
   constructor(
     private readonly client: SQSClient,
-    private readonly queueName: string,
+    queueName: string,
     /** Seconds a received message stays hidden while it is replayed. */
     private readonly visibilityTimeout = 60,
-  ) {}
-
-  private async url(): Promise<string> {
-    if (!this.queueUrl) {
-      const answer = await this.client.send(new GetQueueUrlCommand({ QueueName: this.queueName }));
-      if (!answer.QueueUrl) throw new Error(`No URL for queue ${this.queueName}`);
-      this.queueUrl = answer.QueueUrl;
-    }
-    return this.queueUrl;
+  ) {
+    this.url = queueUrlOf(client, queueName);
   }
 
   async receive(max: number): Promise<FailedDelivery[]> {

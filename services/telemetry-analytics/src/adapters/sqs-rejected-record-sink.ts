@@ -1,4 +1,5 @@
-import { GetQueueUrlCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { queueUrlOf } from '@iot/lambda-kit/sqs-queue-url';
 import type { RejectedRecord, RejectedRecordSink } from '../domain/aggregate-window';
 
 /**
@@ -6,26 +7,17 @@ import type { RejectedRecord, RejectedRecordSink } from '../domain/aggregate-win
  * sent twice (a batch partly sent before a failure is sent again on Lambda's retry): readers dedupe by sequence number.
  */
 export class SqsRejectedRecordSink implements RejectedRecordSink {
-  private queueUrl: Promise<string> | undefined;
+  private readonly url: () => Promise<string>;
 
   /** `queueName` is resolved to its URL once, on first use, so the configuration needs no account id. */
   constructor(
     private readonly client: SQSClient,
-    private readonly queueName: string,
+    queueName: string,
     private readonly source: string,
     /** Told of every failure to send, before the records are handed back. */
     private readonly onError: (error: unknown) => void = () => undefined,
-  ) {}
-
-  private url(): Promise<string> {
-    this.queueUrl ??= this.client
-      .send(new GetQueueUrlCommand({ QueueName: this.queueName }))
-      .then((answer) => answer.QueueUrl ?? Promise.reject(new Error(`No URL for queue ${this.queueName}`)))
-      .catch((error: unknown) => {
-        this.queueUrl = undefined;
-        throw error;
-      });
-    return this.queueUrl;
+  ) {
+    this.url = queueUrlOf(client, queueName);
   }
 
   async reject(records: RejectedRecord[]): Promise<RejectedRecord[]> {
