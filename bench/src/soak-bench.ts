@@ -65,9 +65,13 @@ interface MemorySample {
   /** Linux only: the file-backed part (mapped files, e.g. the local DynamoDB's LevelDB tables), reclaimable. */
   rssFileMiB?: number;
   heapUsedMiB: number;
-  /** Lambda execution environments running, and the heap plus external memory they last reported (MB). */
+  /** Lambda execution environments running, and the heap reserved plus external memory they last reported (MB). */
   environments?: number;
   environmentsMiB?: number;
+  /** The live heap the environments last reported (MB). */
+  environmentsHeapMiB?: number;
+  /** Per function with environments: [environments, heap reserved plus external MB, live heap MB]. */
+  environmentsByFunction?: Record<string, [number, number, number]>;
   heapTotalMiB: number;
   externalMiB: number;
   published: number;
@@ -307,6 +311,13 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
         asyncBacklog: cloud.services.lambda.pendingAsyncInvocations(),
         environments: lambdaMemory.environments,
         environmentsMiB: lambdaMemory.memoryUsedMb,
+        environmentsHeapMiB: lambdaMemory.heapUsedMb,
+        environmentsByFunction: Object.fromEntries(
+          Object.entries(lambdaMemory.byFunction).map(([name, m]) => [
+            name,
+            [m.environments, m.memoryUsedMb, m.heapUsedMb] as [number, number, number],
+          ]),
+        ),
         kinesisMiB: mib(cloud.services.kinesis.memoryBytes()),
         connected: latest?.connected ?? 0,
         fleetErrors: latest?.errors ?? 0,
@@ -324,7 +335,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
           `soak: ${Math.round(last.t)} s, ${last.published} published (${Math.round(last.published / last.t)}/s), ` +
             `${last.connected} connected, ${last.fleetErrors} errors, RSS ${last.rssMiB} MiB ` +
             `(anonymous ${last.rssAnonMiB ?? '?'}, file-backed ${last.rssFileMiB ?? '?'}), heap ${last.heapUsedMiB} MiB, ` +
-            `${last.environments} environments using ${last.environmentsMiB} MB, ` +
+            `${last.environments} environments using ${last.environmentsMiB} MB (live heap ${last.environmentsHeapMiB} MB), ` +
             `${last.asyncBacklog} async invocations pending, Kinesis records in memory ${last.kinesisMiB} MiB`,
         );
       }

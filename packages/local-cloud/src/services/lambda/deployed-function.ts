@@ -5,6 +5,15 @@ import type { ResolvedDefinition } from './function-definition';
 import type { FunctionLog } from './function-log';
 import { type InvocationOutcome, type InvocationRequest, Sandbox, type SandboxSpec } from './sandbox';
 
+/** Execution environments and the memory they reported after their last invocations, in MB. */
+export interface EnvironmentsMemory {
+  environments: number;
+  /** The heap reserved plus external memory (what the REPORT line's Max Memory Used shows). */
+  memoryUsedMb: number;
+  /** The live heap. */
+  heapUsedMb: number;
+}
+
 export interface PoolSettings {
   /** The most environments a function without reserved concurrency runs at once; more invocations wait. */
   defaultConcurrency: number;
@@ -174,11 +183,15 @@ export class DeployedFunction {
     return own as InvocationOutcome;
   }
 
-  /** Its environments, and the memory they reported after their last invocations (heap and external), in MB. */
-  environmentsMemory(): { environments: number; memoryUsedMb: number } {
+  /** Its environments, and the memory they reported after their last invocations, in MB. */
+  environmentsMemory(): EnvironmentsMemory {
     let memoryUsedMb = 0;
-    for (const sandbox of this.sandboxes) memoryUsedMb += sandbox.lastMemoryUsedMb;
-    return { environments: this.sandboxes.size, memoryUsedMb };
+    let heapUsedMb = 0;
+    for (const sandbox of this.sandboxes) {
+      memoryUsedMb += sandbox.lastMemoryUsedMb;
+      heapUsedMb += sandbox.lastHeapUsedMb;
+    }
+    return { environments: this.sandboxes.size, memoryUsedMb, heapUsedMb };
   }
 
   /** The asynchronous invocations queued at the head of the queue, up to this environment's share of them. */

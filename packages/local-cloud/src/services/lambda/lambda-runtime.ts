@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { InvokeResult, LambdaError, LambdaInvoker, QueueSender, TopicPublisher } from '../../contracts';
 import { AwsServiceError, DEFAULT_REGION, LOCAL_ACCOUNT_ID } from '../../edge/aws-service';
 import { AsyncInvocationQueue } from './async-invocations';
-import { DeployedFunction } from './deployed-function';
+import { DeployedFunction, type EnvironmentsMemory } from './deployed-function';
 import { describeDirectory, pruneUnpacked, unpackZip } from './function-code';
 import {
   type EventInvokeConfig,
@@ -320,27 +320,33 @@ export class LambdaRuntime implements LambdaInvoker {
   }
 
   /**
-   * Ends every environment (invocations in flight fail), then persists the asynchronous events not yet done to
-   * `<dataDir>/async-invocations.json`; a runtime created later on the same data directory runs them once their
-   * function is created again. Destination deliveries already under way are awaited.
+   * Execution environments running now and the memory they reported, in MB, in all and per function (functions with
+   * an environment only): for soak runs.
    */
-  /** Asynchronous invocations accepted and not done yet (queued in memory): the backlog of `Event` invokes. */
-  /** Execution environments running now, and the memory they reported (heap and external), in MB: for soak runs. */
-  environmentsMemory(): { environments: number; memoryUsedMb: number } {
-    let environments = 0;
-    let memoryUsedMb = 0;
-    for (const fn of this.functions.values()) {
+  environmentsMemory(): EnvironmentsMemory & { byFunction: Record<string, EnvironmentsMemory> } {
+    const total = { environments: 0, memoryUsedMb: 0, heapUsedMb: 0 };
+    const byFunction: Record<string, EnvironmentsMemory> = {};
+    for (const [name, fn] of this.functions) {
       const memory = fn.environmentsMemory();
-      environments += memory.environments;
-      memoryUsedMb += memory.memoryUsedMb;
+      if (memory.environments === 0) continue;
+      byFunction[name] = memory;
+      total.environments += memory.environments;
+      total.memoryUsedMb += memory.memoryUsedMb;
+      total.heapUsedMb += memory.heapUsedMb;
     }
-    return { environments, memoryUsedMb };
+    return { ...total, byFunction };
   }
 
+  /** Asynchronous invocations accepted and not done yet (queued in memory): the backlog of `Event` invokes. */
   pendingAsyncInvocations(): number {
     return this.queue.pendingCount;
   }
 
+  /**
+   * Ends every environment (invocations in flight fail), then persists the asynchronous events not yet done to
+   * `<dataDir>/async-invocations.json`; a runtime created later on the same data directory runs them once their
+   * function is created again. Destination deliveries already under way are awaited.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.queue.beginClose();

@@ -64,6 +64,8 @@ type WorkerMessage =
       /** The invocation's duration measured in the environment, from its start to its result. */
       durationMs?: number;
       memoryUsedMb: number;
+      /** The live heap after the invocation (MB). */
+      heapUsedMb?: number;
       /** The share of the invocation the environment's thread spent running code rather than waiting. */
       busyShare?: number;
       /** The runtime exits after this result (an uncaught exception or unhandled rejection). */
@@ -125,8 +127,10 @@ export class Sandbox {
   private lastRequestId = '-';
   private initReported = false;
   private maxMemoryUsedMb = 0;
-  /** The memory the environment reported after its last invocation (heap and external), in MB. */
+  /** The memory the environment reported after its last invocation (heap reserved and external), in MB. */
   lastMemoryUsedMb = 0;
+  /** The live heap the environment reported after its last invocation, in MB. */
+  lastHeapUsedMb = 0;
   /** The lines of the invocation under way; the first one's include the init phase's. */
   private collector: string[] | undefined = [];
   /** Lines recorded but not yet written to the log. */
@@ -326,6 +330,7 @@ export class Sandbox {
     if (end.kind === 'result') {
       this.maxMemoryUsedMb = Math.max(this.maxMemoryUsedMb, end.message.memoryUsedMb);
       this.lastMemoryUsedMb = end.message.memoryUsedMb;
+      this.lastHeapUsedMb = end.message.heapUsedMb ?? 0;
       outcome = { requestId, logLines: [], durationMs: end.message.durationMs ?? durationMs, initDurationMs };
       if (end.message.busyShare !== undefined) outcome.busyShare = end.message.busyShare;
       if (end.message.error) outcome.error = end.message.error;

@@ -165,11 +165,15 @@ describe('the local Lambda runtime', () => {
     const grown = lambda.runtime.environmentsMemory();
 
     // Assess
-    expect(before).toEqual({ environments: 0, memoryUsedMb: 0 });
+    expect(before).toEqual({ environments: 0, memoryUsedMb: 0, heapUsedMb: 0, byFunction: {} });
     expect(small.environments).toBe(1);
     expect(small.memoryUsedMb).toBeGreaterThan(0);
+    expect(small.heapUsedMb).toBeGreaterThan(0);
     expect(grown.environments).toBe(1);
     expect(grown.memoryUsedMb).toBeGreaterThanOrEqual(small.memoryUsedMb + 40);
+    expect(grown.byFunction).toEqual({
+      holder: { environments: 1, memoryUsedMb: grown.memoryUsedMb, heapUsedMb: grown.heapUsedMb },
+    });
   });
 
   it('times a slow invocation out, ends its environment, and cold-starts the next', async () => {
