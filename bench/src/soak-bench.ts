@@ -192,14 +192,14 @@ type MemorySeries = 'rssMiB' | 'rssAnonMiB' | 'heapUsedMiB';
  * The trend of one memory series after the warm-up: its least-squares line, and how far that line rises over the
  * span against the series' mean. **growing** when the rise is more than `GROWTH_LIMIT` of the mean.
  */
-export function memoryTrend(
-  samples: readonly Pick<MemorySample, 't' | MemorySeries>[],
-  series: MemorySeries,
+export function memoryTrend<Series extends MemorySeries>(
+  samples: readonly Pick<MemorySample, 't' | Series>[],
+  series: Series,
   fromSeconds: number,
   toSeconds: number,
 ) {
   const kept = samples.filter((s) => s.t >= fromSeconds && s.t <= toSeconds && s[series] !== undefined);
-  const value = (s: (typeof kept)[number]) => s[series] ?? 0;
+  const value = (s: (typeof kept)[number]) => (s[series] as number | undefined) ?? 0;
   const trend = linearTrend(kept.map((s) => ({ x: s.t, y: value(s) })));
   const meanMiB = kept.reduce((sum, s) => sum + value(s), 0) / Math.max(1, kept.length);
   const span = kept.length > 1 ? (kept.at(-1)?.t ?? 0) - (kept[0]?.t ?? 0) : 0;
@@ -207,7 +207,7 @@ export function memoryTrend(
   const round = (value: number, digits: number) =>
     Number.isNaN(value) ? null : Math.round(value * 10 ** digits) / 10 ** digits;
   return {
-    series,
+    series: series as MemorySeries,
     fromSeconds,
     samples: kept.length,
     slopeMiBPerHour: round(trend.slope * 3600, 1),
@@ -220,10 +220,30 @@ export function memoryTrend(
   };
 }
 
+/** The window over which the heap's floor is taken: several collections of the main heap under load. */
+const HEAP_FLOOR_WINDOW_SECONDS = 60;
+
+/**
+ * At each sample, the lowest value of a series within `windowSeconds` around it: the floor a garbage-collected heap
+ * falls back to. A straight line through the raw samples of a heap mostly fits its sawtooth (collections every few
+ * seconds under load) rather than what stays alive; the floors show what stays.
+ */
+export function floorOf<Series extends MemorySeries>(
+  samples: readonly Pick<MemorySample, 't' | Series>[],
+  series: Series,
+  windowSeconds: number,
+): Pick<MemorySample, 't' | Series>[] {
+  const kept = samples.filter((s) => s[series] !== undefined);
+  return kept.map((sample) => {
+    const around = kept.filter((s) => Math.abs(s.t - sample.t) <= windowSeconds / 2);
+    return { ...sample, [series]: Math.min(...around.map((s) => s[series] as number)) };
+  });
+}
+
 /**
  * The verdict on memory after the warm-up: the process's own memory — the anonymous part of the resident set (every
- * thread's heap and native allocations) where the platform reports it, else the whole RSS — and the main V8 heap;
- * growing if either grows. The whole RSS is reported beside them: it also counts the file-backed pages of the files
+ * thread's heap and native allocations) where the platform reports it, else the whole RSS — and the main V8 heap's
+ * floor (its lowest within a minute); growing if either grows. The whole RSS is reported beside them: it also counts the file-backed pages of the files
  * the process maps (the local DynamoDB's LevelDB tables, which grow with the data the tables keep), which the kernel
  * reclaims and reads again as needed.
  */
@@ -237,7 +257,12 @@ export function memoryVerdict(
   const anonymous = samples.some((s) => s.rssAnonMiB !== undefined)
     ? memoryTrend(samples, 'rssAnonMiB', from, durationSeconds)
     : undefined;
-  const heap = memoryTrend(samples, 'heapUsedMiB', from, durationSeconds);
+  const heap = memoryTrend(
+    floorOf(samples, 'heapUsedMiB', HEAP_FLOOR_WINDOW_SECONDS),
+    'heapUsedMiB',
+    from,
+    durationSeconds,
+  );
   const own = anonymous ?? rss;
   const verdict = own.verdict === 'growing' || heap.verdict === 'growing' ? ('growing' as const) : ('stable' as const);
   return { afterSeconds: from, rss, anonymous, heap, verdict };
@@ -419,7 +444,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
     console.log(
       `soak: memory after ${Math.round(memory.afterSeconds)} s of warm-up: RSS ${trendText(memory.rss)}; ` +
         (memory.anonymous ? `anonymous RSS ${trendText(memory.anonymous)}; ` : '') +
-        `heap used ${trendText(memory.heap)}`,
+        `heap used (lowest within a minute) ${trendText(memory.heap)}`,
     );
     console.log(
       `soak: ${published} published; lost: ${lost.notEvaluated} not evaluated, ${lost.notAggregated} not aggregated, ` +
@@ -445,7 +470,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
             trendRow(memory.rss, 'RSS with mapped files (reported)', false),
           ]
         : [trendRow(memory.rss, 'RSS', true)]),
-      trendRow(memory.heap, 'heap used', true),
+      trendRow(memory.heap, 'heap used (lowest within a minute)', true),
       {
         benchmark: 'soak',
         measure: `messages evaluated / aggregated / archived, lost, errors (${label})`,

@@ -53,6 +53,22 @@ describe('soak memory verdict', () => {
     expect(verdict.verdict).toBe('growing');
   });
 
+  it('judges the heap by the floor it falls back to after collections, not by its peaks', () => {
+    // Prepare: collections every minute; the heap climbs higher between them as the run goes on, its floor stays
+    const run = samples({ rss: 0, anonymous: 0, heap: 0 }).map((sample, i) => ({
+      ...sample,
+      heapUsedMiB: 300 + (i % 6) * (sample.t / 60) * 4,
+    }));
+
+    // Act
+    const verdict = memoryVerdict(run, 1800, 300);
+
+    // Assess
+    expect(verdict.heap.verdict).toBe('stable');
+    expect(verdict.heap.maxMiB).toBe(300);
+    expect(verdict.verdict).toBe('stable');
+  });
+
   it('judges by the whole RSS where the platform does not report its parts', () => {
     // Prepare
     const run = samples({ rss: 2000, heap: 0 });
