@@ -193,8 +193,8 @@ test('what was acknowledged before a SIGKILL is there after a restart, and devic
     },
   );
   await accepted;
-  // Through the data plane, whose 200 comes once the broker stored the message (aedes answers an MQTT QoS 1 publish
-  // with PUBACK before it stores it: see the README's crash table).
+  // Through the data plane, whose 200 comes once the broker stored the message (as the PUBACK of an MQTT QoS 1
+  // publish does: see the README's crash table).
   await iotData.send(
     new PublishCommand({
       topic: retainedTopic,

@@ -165,8 +165,6 @@ export class MqttBroker implements IotPublisher, Flushable {
   private wsHttpServer: HttpServer | undefined;
   private closing = false;
   private persistence!: Persistence;
-  /** QoS 1 retained messages already stored before their PUBACK, by payload (see storeRetainedBeforeAck). */
-  private readonly storedBeforeAck = new WeakMap<Buffer, string>();
   private state: BrokerState | undefined;
   private readonly logger: BrokerLogger;
   private tcpPort = 0;
@@ -380,7 +378,6 @@ export class MqttBroker implements IotPublisher, Flushable {
         principal: this.connections.get(client)?.principal,
         receivedAt: Date.now(),
       };
-      if (packet.retain && packet.qos === 1) return this.storeRetainedBeforeAck(packet, callback);
       callback(null);
     };
 
@@ -426,37 +423,16 @@ export class MqttBroker implements IotPublisher, Flushable {
     await this.listen();
   }
 
-  /**
-   * aedes sends the PUBACK of a QoS 1 message before its publish pipeline stores it as retained; a crash in between
-   * would lose a retained message the device was told was received. It is stored (and on disk) here, before aedes
-   * acknowledges, and the pipeline's own store of the same packet is skipped (its payload Buffer is carried over).
-   */
-  private storeRetainedBeforeAck(
-    packet: Pick<AedesPublishPacket, 'topic' | 'payload'>,
-    callback: (error?: Error | null) => void,
-  ): void {
-    this.persistence.storeRetained(packet as AedesPublishPacket).then(
-      () => {
-        this.storedBeforeAck.set(packet.payload as Buffer, packet.topic);
-        callback(null);
-      },
-      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
-    );
-  }
-
   /** Retained messages go only to filters that name their topic exactly, as AWS IoT does; state is saved on change. */
   private adjustPersistence(): void {
     const persistence = this.persistence;
     const retainedCombi = persistence.createRetainedStreamCombi.bind(persistence);
     persistence.createRetainedStreamCombi = (patterns) => retainedCombi(patterns.filter((p) => !/[+#]/.test(p)));
-    // Write-through: aedes acknowledges (PUBACK, SUBACK) once these resolve, so what it acknowledged is on disk.
+    // Write-through: aedes acknowledges (PUBACK, SUBACK) once these resolve, so what it acknowledged is on disk. (aedes
+    // runs with patches/aedes@1.2.0.patch: its own order is PUBACK first, then the publish pipeline that stores.)
     const changed = () => this.state?.persisted();
     const storeRetained = persistence.storeRetained.bind(persistence);
     persistence.storeRetained = async (packet) => {
-      if (packet.qos === 1 && this.storedBeforeAck.get(packet.payload as Buffer) === packet.topic) {
-        this.storedBeforeAck.delete(packet.payload as Buffer);
-        return;
-      }
       (packet as AedesPublishPacket & { iotReceivedAt?: number }).iotReceivedAt ??= Date.now();
       await storeRetained(packet);
       await changed();

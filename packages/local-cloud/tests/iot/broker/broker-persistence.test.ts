@@ -62,6 +62,29 @@ describe('MQTT broker with a data folder', () => {
     await broker.close();
   });
 
+  it('has a QoS 1 message for an offline persistent session on disk by the time it sends the PUBACK', async () => {
+    // Prepare
+    const { broker } = await startBroker({ dataDir });
+    const device = await connect(broker.url, { clientId: 'device-q', clean: false });
+    await device.subscribeAsync('commands/device-q', { qos: 1 });
+    await device.endAsync();
+    const app = await connect(broker.url, { clientId: 'app-q' });
+
+    // Act: what a crash right after the PUBACK would find in the data folder
+    await app.publishAsync('commands/device-q', 'reboot', { qos: 1 });
+    const onDisk = readFileSync(join(dataDir, 'broker.json'), 'utf8');
+
+    // Assess
+    const saved = JSON.parse(onDisk) as {
+      sessions: { clientId: string; queued: { topic: string; payload: string }[] }[];
+    };
+    expect(saved.sessions.find((session) => session.clientId === 'device-q')?.queued).toEqual([
+      expect.objectContaining({ topic: 'commands/device-q', payload: Buffer.from('reboot').toString('base64') }),
+    ]);
+    await closeClients();
+    await broker.close();
+  });
+
   it('keeps the newest of several retained messages published back to back on one topic', async () => {
     // Prepare
     const first = await startBroker({ dataDir });
