@@ -127,7 +127,7 @@ let lastFirstCallMs = Number.NaN;
 // Loads the module as Lambda's Node.js runtime does (its runtime interface client, `UserFunction.js`): `.mjs`, and `.js`
 // under a package.json with `"type": "module"`, with `import()`; `.js` and `.cjs` otherwise with `require()`. An
 // `import()` of a CommonJS file would add what Lambda never runs: Node's scan of the whole bundle for its named exports
-// (cjs-module-lexer, 100 to 200 ms for a 0.5 MB bundle here). Then calls the handler once with an empty event: the
+// (cjs-module-lexer, about 100 ms for a 0.5 MB bundle here). Then calls the handler once with an empty event: the
 // first invocation builds what the module defers to it (configuration, clients, logger, middleware), so work moved
 // from the load to the first call shows up here. Every AWS call goes to a closed port and fails at once, without
 // retries. The handler's own logs go to stdout too: the figures are the last line.
