@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** Thrown at cold start when the function's environment lacks or mangles a variable it needs. */
 export class ConfigurationError extends Error {

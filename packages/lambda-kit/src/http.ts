@@ -1,7 +1,7 @@
 import { describeIssues, type FieldIssue, type ProblemDetails } from '@iot/types';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Logger } from './logger';
 
 /**

@@ -1,7 +1,7 @@
 import { apiGatewayProxyEvent, lambdaContext } from '@iot/testing';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   callerOf,
   cors,

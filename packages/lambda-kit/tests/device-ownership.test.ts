@@ -14,7 +14,7 @@ import {
 import { ProblemDetailsSchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createLogger, deviceOwnerOnly, json, parseJsonBody, problemDetails } from '../src';
 import { DynamoDbDeviceOwners } from '../src/dynamodb-device-owners';
 

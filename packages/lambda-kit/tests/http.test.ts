@@ -2,7 +2,7 @@ import { apiGatewayProxyEvent, lambdaContext } from '@iot/testing';
 import { ProblemDetailsSchema } from '@iot/types';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createLogger, HttpProblem, json, parseJsonBody, parseQuery, problemDetails } from '../src';
 
 class ThingMissingError extends Error {}

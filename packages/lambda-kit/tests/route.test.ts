@@ -14,7 +14,7 @@ import {
 } from '@iot/testing';
 import { ProblemDetailsSchema } from '@iot/types';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { deviceRoute, HttpProblem, httpRoute, httpRouteDependencies, json, parseJsonBody } from '../src';
 import { deviceRouteDependencies } from '../src/dynamodb-device-owners';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeviceIdSchema, EpochMillisSchema } from './common.schema';
 import { MetricsSchema } from './telemetry.schema';
 

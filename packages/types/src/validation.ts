@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** One failing field of a rejected input. */
 export interface FieldIssue {

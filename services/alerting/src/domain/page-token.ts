@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** A `nextToken` that this API did not return for the same query. */
 export class InvalidPageTokenError extends Error {
