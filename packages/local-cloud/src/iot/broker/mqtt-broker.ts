@@ -449,6 +449,10 @@ export class MqttBroker implements IotPublisher, Flushable {
         await original(...args);
         if (name === 'addSubscriptions') this.state?.sessionChanged((args[0] as { id: string }).id, true);
         if (name === 'cleanSubscriptions') this.state?.sessionChanged((args[0] as { id: string }).id, false);
+        // aedes calls this for every QoS 1 publish with the persistent sessions subscribed to its topic, most often
+        // none: then nothing was queued, and the publish's delivery and the rules engine (aedes runs them after this
+        // step) must not wait for a write of the state file, with its fsync, per message.
+        if (name === 'outgoingEnqueueCombi' && (args[0] as unknown[]).length === 0) return;
         await changed();
       };
     }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeClients, connect, connectForConnack, inbox, startBroker } from './mqtt-fixture';
@@ -108,5 +108,39 @@ describe('MQTT broker with a data folder', () => {
     expect((await received.next('devices/n/config')).payload.toString()).toBe('{"rate":"last"}');
     await closeClients();
     await second.broker.close();
+  });
+});
+
+describe('MQTT broker state on disk for QoS 1 publishes', () => {
+  let dataDir: string;
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'iot-broker-'));
+  });
+
+  afterEach(async () => {
+    await closeClients();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('leaves the state file as it is for messages no persistent session keeps', async () => {
+    // Prepare: a persistent session, so the state file exists
+    const { broker } = await startBroker({ dataDir });
+    const device = await connect(broker.url, { clientId: 'device-q', clean: false });
+    await device.subscribeAsync('commands/device-q', { qos: 1 });
+    const app = await connect(broker.url, { clientId: 'app-q' });
+    const before = statSync(join(dataDir, 'broker.json'));
+
+    // Act
+    for (let i = 0; i < 5; i++) await app.publishAsync('devices/q/telemetry', `{"temperature":${i}}`, { qos: 1 });
+    const afterTelemetry = statSync(join(dataDir, 'broker.json'));
+    await device.subscribeAsync('commands/device-q/reboot', { qos: 1 });
+    const afterSubscription = statSync(join(dataDir, 'broker.json'));
+
+    // Assess: every write replaces the file (a new inode); the telemetry caused none, the subscription one
+    expect(afterTelemetry.ino).toBe(before.ino);
+    expect(afterSubscription.ino).not.toBe(before.ino);
+    await closeClients();
+    await broker.close();
   });
 });
