@@ -303,16 +303,20 @@ export function originalDesign(input: FleetInput, a: Assumptions = DEFAULT_ASSUM
 }
 
 /**
- * Alarm writes and reads of a warm evaluation that keeps the alarms it has seen (`MemoryAlarmCache`): a write when a
- * reading changes what the alarm keeps (its state, its breach window: at most every breaching reading), and otherwise
- * one per alarm per `alarmRefreshSeconds` in each warm function that sees the device; a consistent read at most once
- * per write (a conditional write that finds the alarm changed reads it again; a new function reads what it sees).
+ * Alarm writes and reads. On the stream, a device's readings reach one warm evaluation, which keeps the alarms it has
+ * seen (`MemoryAlarmCache`): a write when a reading changes what the alarm keeps (its state, its breach window: at
+ * most every breaching reading), and otherwise one per alarm per `alarmRefreshSeconds` in each warm function that sees
+ * the device; a consistent read at most once per write (a conditional write that finds the alarm changed reads it
+ * again; a new function reads what it sees). On the rule, readings go to any warm function, so there is no alarm
+ * cache: a consistent read per reading and alarm, the same change writes, and a refresh write per alarm every
+ * `alarmRefreshSeconds` (judged from the alarm read).
  */
 function alarmLines(input: FleetInput, a: Assumptions, messages: number): CostLine[] {
+  const cached = input.alerts === 'stream';
   const alarmReadings = messages * a.alarmedMetricsPerMessage;
   const changeWrites = alarmReadings * a.breachRate;
   const readingsPerRefresh = Math.max(1, Math.floor(a.alarmRefreshSeconds / input.intervalSeconds));
-  const functionsPerDevice = Math.min(devicePlacements(input, a), readingsPerRefresh);
+  const functionsPerDevice = cached ? Math.min(devicePlacements(input, a), readingsPerRefresh) : 1;
   const refreshWrites = Math.min(
     alarmReadings,
     input.devices * a.alarmedMetricsPerMessage * functionsPerDevice * (SECONDS_PER_MONTH / a.alarmRefreshSeconds),
@@ -328,18 +332,28 @@ function alarmLines(input: FleetInput, a: Assumptions, messages: number): CostLi
     ),
     line(
       'DynamoDB',
-      `alarms: refresh write per alarm every ${a.alarmRefreshSeconds} s per warm function (${functionsPerDevice} per device)`,
+      cached
+        ? `alarms: refresh write per alarm every ${a.alarmRefreshSeconds} s per warm function (${functionsPerDevice} per device)`
+        : `alarms: refresh write per alarm every ${a.alarmRefreshSeconds} s`,
       refreshWrites,
       'dynamoWriteRequestUnitsPerMillion',
       1e6,
     ),
-    line(
-      'DynamoDB',
-      'alarms: consistent read, at most one per write (cache miss, lost race)',
-      writes,
-      'dynamoReadRequestUnitsPerMillion',
-      1e6,
-    ),
+    cached
+      ? line(
+          'DynamoDB',
+          'alarms: consistent read, at most one per write (cache miss, lost race)',
+          writes,
+          'dynamoReadRequestUnitsPerMillion',
+          1e6,
+        )
+      : line(
+          'DynamoDB',
+          'alarms: consistent read per reading and alarm (no cache on the rule: any function may get a device)',
+          alarmReadings,
+          'dynamoReadRequestUnitsPerMillion',
+          1e6,
+        ),
   ];
 }
 

@@ -4,18 +4,16 @@ import { DynamoDbAlarmHistoryStore } from './adapters/dynamodb-alarm-history-sto
 import { DynamoDbAlarmStore } from './adapters/dynamodb-alarm-store';
 import { createDocumentClient } from './adapters/dynamodb-document-client';
 import { DynamoDbThresholdStore } from './adapters/dynamodb-threshold-store';
-import { MemoryAlarmCache } from './adapters/memory-alarm-cache';
 import { SnsAlarmNotifier } from './adapters/sns-alarm-notifier';
 import type { loadAlarmWriterConfig } from './config';
 import { type AlarmCheckOptions, MINUTE_MS } from './domain/alarm-checks';
 import type { ChangeDeliveryDependencies } from './domain/deliver-change';
-import type { AlarmCache } from './domain/ports';
 import type { ThresholdStore } from './domain/thresholds';
 
 /** The real stores, topic and settings of the functions that change alarms: the evaluation and the scheduled check. */
 export function alarmWriterDependencies(
   config: ReturnType<typeof loadAlarmWriterConfig>,
-): ChangeDeliveryDependencies & { thresholds: ThresholdStore; checks: AlarmCheckOptions; alarmCache: AlarmCache } {
+): ChangeDeliveryDependencies & { thresholds: ThresholdStore; checks: AlarmCheckOptions } {
   const documents = createDocumentClient();
   return {
     thresholds: new CachingThresholdStore(new DynamoDbThresholdStore(documents, config.THRESHOLDS_TABLE_NAME), {
@@ -32,7 +30,5 @@ export function alarmWriterDependencies(
       reminderIntervalMs: config.REMINDER_MINUTES * MINUTE_MS,
       alarmRefreshMs: config.ALARM_REFRESH_SECONDS * 1000,
     },
-    // Only the evaluation uses it; the scheduled check reads each alarm it acts on.
-    alarmCache: new MemoryAlarmCache(),
   };
 }

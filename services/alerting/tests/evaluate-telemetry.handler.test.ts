@@ -350,7 +350,7 @@ describe('evaluateTelemetry', () => {
   });
 });
 
-describe('evaluateTelemetry in a warm function (alarm cache, alarmRefreshMs)', () => {
+describe('evaluateTelemetry in a warm function with an alarm cache, as on the stream (alarmRefreshMs)', () => {
   const REFRESH_MS = 5 * MINUTE;
 
   /** A DynamoDB client of its own that counts the requests it sends, so a test sees the I/O of one function. */
@@ -371,12 +371,12 @@ describe('evaluateTelemetry in a warm function (alarm cache, alarmRefreshMs)', (
     return { store: new DynamoDbAlarmStore(createDocumentClient(client), ALARMS_TABLE), counter };
   }
 
-  /** One warm function (one Lambda container): its own caches, its own clients. */
-  function warmHandler(store: DynamoDbAlarmStore) {
+  /** One warm function (one Lambda container): its own caches, its own clients; the rule's has no alarm cache. */
+  function warmHandler(store: DynamoDbAlarmStore, { alarmCache = true } = {}) {
     return createEvaluateTelemetryHandler({
       thresholds: new CachingThresholdStore(thresholds, { ttlMs: 60 * MINUTE }),
       alarms: store,
-      alarmCache: new MemoryAlarmCache(),
+      ...(alarmCache ? { alarmCache: new MemoryAlarmCache() } : {}),
       history,
       checks: { reminderIntervalMs: 0, alarmRefreshMs: REFRESH_MS },
       notifier: alerts.notifier(),
@@ -455,6 +455,25 @@ describe('evaluateTelemetry in a warm function (alarm cache, alarmRefreshMs)', (
     // Assess
     expect([breach.outcomes.temperature, clear.outcomes.temperature]).toEqual(['unchanged', 'notified']);
     expect((await publishes()).map((p) => p.MessageAttributes?.state?.StringValue)).toEqual(['ALARM', 'OK']);
+  });
+
+  it('on the rule (no alarm cache), raises a breach after another function cleared the alarm', async () => {
+    // Prepare: readings of one device reach two warm functions; the first raises the alarm and sees it stay, the
+    // second clears it.
+    await thresholds.putRules(deviceId, [temperatureRule], T0);
+    const first = warmHandler(countingAlarmStore().store, { alarmCache: false });
+    const second = warmHandler(countingAlarmStore().store, { alarmCache: false });
+    await first(telemetry(0, { temperature: 25 }), lambdaContext());
+    await first(telemetry(0.25, { temperature: 31 }), lambdaContext());
+    await first(telemetry(0.4, { temperature: 33 }), lambdaContext());
+    await second(telemetry(0.5, { temperature: 20 }), lambdaContext());
+
+    // Act: the first function, which last saw the alarm in ALARM, gets a breaching reading.
+    const breach = await first(telemetry(0.75, { temperature: 32 }), lambdaContext());
+
+    // Assess
+    expect(breach.outcomes.temperature).toBe('notified');
+    expect((await publishes()).map((p) => p.MessageAttributes?.state?.StringValue)).toEqual(['ALARM', 'OK', 'ALARM']);
   });
 
   it('judges silence alarmRefreshMs late, since the last reading written may be that old', async () => {

@@ -2,6 +2,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { createLogger, type Logger, once } from '@iot/lambda-kit';
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { MemoryAlarmCache } from '../adapters/memory-alarm-cache';
 import { SqsInvalidRecordSink } from '../adapters/sqs-invalid-record-sink';
 import { loadAlarmStreamConfig } from '../config';
 import type { EvaluateTelemetryDependencies } from '../domain/evaluate-telemetry';
@@ -49,6 +50,10 @@ const built = once(() => {
   const config = loadAlarmStreamConfig();
   return createEvaluateTelemetryStreamHandler({
     ...alarmWriterDependencies(config),
+    // A device's readings all reach the one environment that reads its shard, in order, so the alarms it has seen
+    // stay current: a reading that changes nothing they keep is neither read nor written. (Changes the scheduled
+    // check or an acknowledgement make are found by the next conditional write.)
+    alarmCache: new MemoryAlarmCache(),
     invalidRecords: new SqsInvalidRecordSink(new SQSClient({}), config.EVALUATE_FAILURES_QUEUE_NAME),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
   });

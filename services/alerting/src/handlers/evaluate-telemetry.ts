@@ -56,6 +56,9 @@ export function createEvaluateTelemetryHandler({ logger, ...deps }: EvaluateTele
 
 const built = once(() => {
   const config = loadAlarmWriterConfig();
+  // No alarm cache on the rule: a device's readings go to whichever environment is free, so an alarm one environment
+  // holds may have been changed by another since (cleared, say), and a breach judged against it would be dropped.
+  // Each reading reads the alarm (consistently) and writes only what changes.
   return createEvaluateTelemetryHandler({
     ...alarmWriterDependencies(config),
     logger: createLogger(config.POWERTOOLS_SERVICE_NAME),
