@@ -3,6 +3,8 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -65,6 +67,8 @@ interface MemorySample {
   /** Linux only: the file-backed part (mapped files, e.g. the local DynamoDB's LevelDB tables), reclaimable. */
   rssFileMiB?: number;
   heapUsedMiB: number;
+  /** The main heap's live size: heap used right after a full collection forced for the sample. */
+  heapLiveMiB?: number;
   /** Lambda execution environments running, and the heap reserved plus external memory they last reported (MB). */
   environments?: number;
   environmentsMiB?: number;
@@ -186,7 +190,7 @@ async function errorQueueDepths(cloud: LocalCloud, sqs: SQSClient): Promise<Reco
   return depths;
 }
 
-type MemorySeries = 'rssMiB' | 'rssAnonMiB' | 'heapUsedMiB';
+type MemorySeries = 'rssMiB' | 'rssAnonMiB' | 'heapUsedMiB' | 'heapLiveMiB';
 
 /**
  * The trend of one memory series after the warm-up: its least-squares line, and how far that line rises over the
@@ -246,7 +250,8 @@ export function floorOf<Series extends MemorySeries>(
 /**
  * The verdict on memory after the warm-up: the process's own memory — the anonymous part of the resident set (every
  * thread's heap and native allocations) where the platform reports it, else the whole RSS — and the main V8 heap's
- * floor (its lowest within 3 minutes); growing if either grows. The whole RSS is reported beside them: it also counts the file-backed pages of the files
+ * live size (after a full collection, where sampled; else its floor, the lowest within 3 minutes); growing if either
+ * grows. The whole RSS is reported beside them: it also counts the file-backed pages of the files
  * the process maps (the local DynamoDB's LevelDB tables, which grow with the data the tables keep), which the kernel
  * reclaims and reads again as needed.
  */
@@ -260,15 +265,21 @@ export function memoryVerdict(
   const anonymous = samples.some((s) => s.rssAnonMiB !== undefined)
     ? memoryTrend(samples, 'rssAnonMiB', from, durationSeconds)
     : undefined;
-  const heap = memoryTrend(
-    floorOf(samples, 'heapUsedMiB', HEAP_FLOOR_WINDOW_SECONDS),
-    'heapUsedMiB',
-    from,
-    durationSeconds,
-  );
+  const heap = samples.some((s) => s.heapLiveMiB !== undefined)
+    ? memoryTrend(samples, 'heapLiveMiB', from, durationSeconds)
+    : memoryTrend(floorOf(samples, 'heapUsedMiB', HEAP_FLOOR_WINDOW_SECONDS), 'heapUsedMiB', from, durationSeconds);
   const own = anonymous ?? rss;
   const verdict = own.verdict === 'growing' || heap.verdict === 'growing' ? ('growing' as const) : ('stable' as const);
   return { afterSeconds: from, rss, anonymous, heap, verdict };
+}
+
+/**
+ * A full collection of the main heap, so a sample reads what stays alive rather than where the heap's sawtooth
+ * happens to be. `gc` is taken from V8 with --expose-gc set at run time, for this benchmark's process only.
+ */
+function fullCollection(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }
 
 /** The anonymous and file-backed parts of this process's resident set, from /proc (Linux); undefined elsewhere. */
@@ -324,8 +335,11 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
     console.log(
       `soak: ${options.devices} devices at ${options.rate} msg/s for ${options.minutes} min, RSS at start ${rssAtStartMiB} MiB`,
     );
+    const collect = fullCollection();
     const sample = async () => {
       const memory = process.memoryUsage();
+      collect();
+      const heapLiveMiB = mib(process.memoryUsage().heapUsed);
       const parts = await residentParts();
       const lambdaMemory = cloud.services.lambda.environmentsMemory();
       samples.push({
@@ -333,6 +347,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
         rssMiB: mib(memory.rss),
         ...parts,
         heapUsedMiB: mib(memory.heapUsed),
+        heapLiveMiB,
         heapTotalMiB: mib(memory.heapTotal),
         externalMiB: mib(memory.external),
         published: latest?.messagesSent ?? 0,
@@ -362,7 +377,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
         console.log(
           `soak: ${Math.round(last.t)} s, ${last.published} published (${Math.round(last.published / last.t)}/s), ` +
             `${last.connected} connected, ${last.fleetErrors} errors, RSS ${last.rssMiB} MiB ` +
-            `(anonymous ${last.rssAnonMiB ?? '?'}, file-backed ${last.rssFileMiB ?? '?'}), heap ${last.heapUsedMiB} MiB, ` +
+            `(anonymous ${last.rssAnonMiB ?? '?'}, file-backed ${last.rssFileMiB ?? '?'}), heap ${last.heapUsedMiB} MiB (live ${last.heapLiveMiB}), ` +
             `${last.environments} environments using ${last.environmentsMiB} MB (live heap ${last.environmentsHeapMiB} MB), ` +
             `${last.asyncBacklog} async invocations pending, Kinesis records in memory ${last.kinesisMiB} MiB`,
         );
@@ -442,12 +457,14 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
       samples,
     };
     console.log(`soak: ${JSON.stringify({ ...details, samples: `${samples.length} samples` })}`);
+    const heapLabel =
+      memory.heap.series === 'heapLiveMiB' ? 'live heap (after a full collection)' : 'heap used (lowest within 3 min)';
     const trendText = (trend: typeof memory.rss) =>
       `${trend.riseMiB >= 0 ? '+' : ''}${trend.riseMiB} MiB over ${trend.samples} samples (${trend.slopeMiBPerHour ?? 0} MiB/h, R² ${trend.r2 ?? 'n/a'}, ${trend.minMiB} to ${trend.maxMiB} MiB), ${trend.verdict}`;
     console.log(
       `soak: memory after ${Math.round(memory.afterSeconds)} s of warm-up: RSS ${trendText(memory.rss)}; ` +
         (memory.anonymous ? `anonymous RSS ${trendText(memory.anonymous)}; ` : '') +
-        `heap used (lowest within 3 min) ${trendText(memory.heap)}`,
+        `${heapLabel} ${trendText(memory.heap)}`,
     );
     console.log(
       `soak: ${published} published; lost: ${lost.notEvaluated} not evaluated, ${lost.notAggregated} not aggregated, ` +
@@ -473,7 +490,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
             trendRow(memory.rss, 'RSS with mapped files (reported)', false),
           ]
         : [trendRow(memory.rss, 'RSS', true)]),
-      trendRow(memory.heap, 'heap used (lowest within 3 min)', true),
+      trendRow(memory.heap, heapLabel, true),
       {
         benchmark: 'soak',
         measure: `messages evaluated / aggregated / archived, lost, errors (${label})`,

@@ -69,6 +69,22 @@ describe('soak memory verdict', () => {
     expect(verdict.verdict).toBe('stable');
   });
 
+  it('judges the heap by its live size after a full collection where it was sampled', () => {
+    // Prepare: the heap between collections is flat; what stays alive after a full collection grows
+    const run = samples({ rss: 0, anonymous: 0, heap: 0 }).map((sample) => ({
+      ...sample,
+      heapLiveMiB: 100 + (sample.t / 3600) * 200,
+    }));
+
+    // Act
+    const verdict = memoryVerdict(run, 1800, 300);
+
+    // Assess
+    expect(verdict.heap.series).toBe('heapLiveMiB');
+    expect(verdict.heap.verdict).toBe('growing');
+    expect(verdict.verdict).toBe('growing');
+  });
+
   it('judges by the whole RSS where the platform does not report its parts', () => {
     // Prepare
     const run = samples({ rss: 2000, heap: 0 });
