@@ -109,19 +109,6 @@ describe('MQTT broker with a data folder', () => {
     await closeClients();
     await second.broker.close();
   });
-});
-
-describe('MQTT broker state on disk for QoS 1 publishes', () => {
-  let dataDir: string;
-
-  beforeEach(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'iot-broker-'));
-  });
-
-  afterEach(async () => {
-    await closeClients();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   it('leaves the state file as it is for messages no persistent session keeps', async () => {
     // Prepare: a persistent session, so the state file exists
