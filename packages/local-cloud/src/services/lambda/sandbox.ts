@@ -65,7 +65,7 @@ type WorkerMessage =
       durationMs?: number;
       memoryUsedMb: number;
       /** The live heap after the invocation (MB). */
-      heapUsedMb?: number;
+      heapUsedMb: number;
       /** The share of the invocation the environment's thread spent running code rather than waiting. */
       busyShare?: number;
       /** The runtime exits after this result (an uncaught exception or unhandled rejection). */
@@ -330,7 +330,7 @@ export class Sandbox {
     if (end.kind === 'result') {
       this.maxMemoryUsedMb = Math.max(this.maxMemoryUsedMb, end.message.memoryUsedMb);
       this.lastMemoryUsedMb = end.message.memoryUsedMb;
-      this.lastHeapUsedMb = end.message.heapUsedMb ?? 0;
+      this.lastHeapUsedMb = end.message.heapUsedMb;
       outcome = { requestId, logLines: [], durationMs: end.message.durationMs ?? durationMs, initDurationMs };
       if (end.message.busyShare !== undefined) outcome.busyShare = end.message.busyShare;
       if (end.message.error) outcome.error = end.message.error;

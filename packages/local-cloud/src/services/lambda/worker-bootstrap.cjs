@@ -9,10 +9,9 @@
  * Messages from the host: `{ type: 'invoke', timeoutMs, invocations: [{ requestId, payload, invokedFunctionArn,
  * clientContext }] }`: one or more invocations, run one after another, each with its own context, deadline and result.
  * Messages to the host: `{ type: 'log', text }`, `{ type: 'initialized', logs }`, `{ type: 'initFailed', error, logs }`,
- * `{ type: 'result', requestId, payload | error, durationMs, memoryUsedMb, heapUsedMb, busyShare, fatal,
- * logs }` (`fatal`: the
- * runtime exits after it; `busyShare`: the share of the invocation this thread spent running code rather than
- * waiting; `logs`: output not yet sent, which comes before the message).
+ * `{ type: 'result', requestId, payload | error, durationMs, memoryUsedMb, heapUsedMb, busyShare, fatal, logs }`
+ * (`fatal`: the runtime exits after it; `busyShare`: the share of the invocation this thread spent running code
+ * rather than waiting; `logs`: output not yet sent, which comes before the message).
  *
  * Output is sent with the next message, or at most LOG_FLUSH_MS after it was written: one message per invocation
  * rather than one per line, in the order it was written.
