@@ -68,7 +68,7 @@ interface MemorySample {
   rssFileMiB?: number;
   heapUsedMiB: number;
   /** The main heap's live size: heap used right after a full collection forced for the sample. */
-  heapLiveMiB?: number;
+  heapLiveMiB: number;
   /** Lambda execution environments running, and the heap reserved plus external memory they last reported (MB). */
   environments?: number;
   environmentsMiB?: number;
@@ -190,20 +190,20 @@ async function errorQueueDepths(cloud: LocalCloud, sqs: SQSClient): Promise<Reco
   return depths;
 }
 
-type MemorySeries = 'rssMiB' | 'rssAnonMiB' | 'heapUsedMiB' | 'heapLiveMiB';
+type MemorySeries = 'rssMiB' | 'rssAnonMiB' | 'heapLiveMiB';
 
 /**
  * The trend of one memory series after the warm-up: its least-squares line, and how far that line rises over the
  * span against the series' mean. **growing** when the rise is more than `GROWTH_LIMIT` of the mean.
  */
-export function memoryTrend<Series extends MemorySeries>(
-  samples: readonly Pick<MemorySample, 't' | Series>[],
-  series: Series,
+export function memoryTrend(
+  samples: readonly Pick<MemorySample, 't' | MemorySeries>[],
+  series: MemorySeries,
   fromSeconds: number,
   toSeconds: number,
 ) {
   const kept = samples.filter((s) => s.t >= fromSeconds && s.t <= toSeconds && s[series] !== undefined);
-  const value = (s: (typeof kept)[number]) => (s[series] as number | undefined) ?? 0;
+  const value = (s: (typeof kept)[number]) => s[series] ?? 0;
   const trend = linearTrend(kept.map((s) => ({ x: s.t, y: value(s) })));
   const meanMiB = kept.reduce((sum, s) => sum + value(s), 0) / Math.max(1, kept.length);
   const span = kept.length > 1 ? (kept.at(-1)?.t ?? 0) - (kept[0]?.t ?? 0) : 0;
@@ -211,7 +211,7 @@ export function memoryTrend<Series extends MemorySeries>(
   const round = (value: number, digits: number) =>
     Number.isNaN(value) ? null : Math.round(value * 10 ** digits) / 10 ** digits;
   return {
-    series: series as MemorySeries,
+    series,
     fromSeconds,
     samples: kept.length,
     slopeMiBPerHour: round(trend.slope * 3600, 1),
@@ -225,33 +225,10 @@ export function memoryTrend<Series extends MemorySeries>(
 }
 
 /**
- * The window over which the heap's floor is taken: long enough to hold a full collection of the main heap under load
- * (its sawtooth at 500 msg/s spans 80 to 340 MiB; a minute sometimes holds none).
- */
-const HEAP_FLOOR_WINDOW_SECONDS = 180;
-
-/**
- * At each sample, the lowest value of a series within `windowSeconds` around it: the floor a garbage-collected heap
- * falls back to. A straight line through the raw samples of a heap mostly fits its sawtooth (collections every few
- * seconds under load) rather than what stays alive; the floors show what stays.
- */
-export function floorOf<Series extends MemorySeries>(
-  samples: readonly Pick<MemorySample, 't' | Series>[],
-  series: Series,
-  windowSeconds: number,
-): Pick<MemorySample, 't' | Series>[] {
-  const kept = samples.filter((s) => s[series] !== undefined);
-  return kept.map((sample) => {
-    const around = kept.filter((s) => Math.abs(s.t - sample.t) <= windowSeconds / 2);
-    return { ...sample, [series]: Math.min(...around.map((s) => s[series] as number)) };
-  });
-}
-
-/**
  * The verdict on memory after the warm-up: the process's own memory — the anonymous part of the resident set (every
  * thread's heap and native allocations) where the platform reports it, else the whole RSS — and the main V8 heap's
- * live size (after a full collection, where sampled; else its floor, the lowest within 3 minutes); growing if either
- * grows. The whole RSS is reported beside them: it also counts the file-backed pages of the files
+ * live size (heap used right after a full collection: a line through the heap between collections fits its
+ * sawtooth, not what stays alive); growing if either grows. The whole RSS is reported beside them: it also counts the file-backed pages of the files
  * the process maps (the local DynamoDB's LevelDB tables, which grow with the data the tables keep), which the kernel
  * reclaims and reads again as needed.
  */
@@ -265,9 +242,7 @@ export function memoryVerdict(
   const anonymous = samples.some((s) => s.rssAnonMiB !== undefined)
     ? memoryTrend(samples, 'rssAnonMiB', from, durationSeconds)
     : undefined;
-  const heap = samples.some((s) => s.heapLiveMiB !== undefined)
-    ? memoryTrend(samples, 'heapLiveMiB', from, durationSeconds)
-    : memoryTrend(floorOf(samples, 'heapUsedMiB', HEAP_FLOOR_WINDOW_SECONDS), 'heapUsedMiB', from, durationSeconds);
+  const heap = memoryTrend(samples, 'heapLiveMiB', from, durationSeconds);
   const own = anonymous ?? rss;
   const verdict = own.verdict === 'growing' || heap.verdict === 'growing' ? ('growing' as const) : ('stable' as const);
   return { afterSeconds: from, rss, anonymous, heap, verdict };
@@ -457,8 +432,7 @@ export async function runSoak(argv: readonly string[]): Promise<BenchResult> {
       samples,
     };
     console.log(`soak: ${JSON.stringify({ ...details, samples: `${samples.length} samples` })}`);
-    const heapLabel =
-      memory.heap.series === 'heapLiveMiB' ? 'live heap (after a full collection)' : 'heap used (lowest within 3 min)';
+    const heapLabel = 'live heap (after a full collection)';
     const trendText = (trend: typeof memory.rss) =>
       `${trend.riseMiB >= 0 ? '+' : ''}${trend.riseMiB} MiB over ${trend.samples} samples (${trend.slopeMiBPerHour ?? 0} MiB/h, R² ${trend.r2 ?? 'n/a'}, ${trend.minMiB} to ${trend.maxMiB} MiB), ${trend.verdict}`;
     console.log(
